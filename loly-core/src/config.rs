@@ -1,0 +1,221 @@
+//! `loly.toml`: the server's settings, with defaults for every key.
+//!
+//! Precedence, lowest first: defaults < `loly.toml` < environment < code
+//! (an [`App`](crate::App) given a [`Config`] uses it as it is).
+
+use std::{
+    net::IpAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the HTTP server listens.
+    pub server: ServerConfig,
+    /// The realtime (Socket.IO) settings: the seed's `realtime` block.
+    pub realtime: RealtimeConfig,
+}
+
+/// Where the HTTP server listens.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// The address to bind; default `127.0.0.1`.
+    pub host: IpAddr,
+    /// The port; default `3000`. `0` picks a free port.
+    pub port: u16,
+}
+
+/// The seed's `realtime` block.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RealtimeConfig {
+    /// The HTTP path Socket.IO answers on; default `/wss`.
+    pub path: String,
+    /// Logging.
+    pub logging: LoggingConfig,
+}
+
+/// Log level and format.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// `debug`, `info`, `warn` or `error` (or any `tracing` filter); default `info`.
+    pub level: String,
+    /// Human-readable lines when true, JSON lines when false; default true.
+    pub pretty: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 3000,
+        }
+    }
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        RealtimeConfig {
+            path: "/wss".into(),
+            logging: LoggingConfig::default(),
+        }
+    }
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        LoggingConfig {
+            level: "info".into(),
+            pretty: true,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            realtime: RealtimeConfig::default(),
+        }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid, or has an unknown key or a wrong type.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line and the key.
+        message: String,
+    },
+    /// An environment variable has a value of the wrong kind.
+    #[error("environment variable {name}: {message}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The file read when no `LOLY_CONFIG` names another.
+pub const CONFIG_FILE: &str = "loly.toml";
+
+impl Config {
+    /// Loads the configuration: defaults, then the file, then the environment.
+    ///
+    /// The file is `$LOLY_CONFIG` if set, else `loly.toml` in the current
+    /// directory, else `loly.toml` in `fallback_dir` (the app's crate, so
+    /// that `cargo run -p` from a workspace finds it). No file: defaults.
+    pub fn load(fallback_dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match Self::locate(fallback_dir) {
+            Some(path) => Self::from_file(&path)?,
+            None => Config::default(),
+        };
+        config.apply_env()?;
+        Ok(config)
+    }
+
+    fn locate(fallback_dir: Option<&Path>) -> Option<PathBuf> {
+        if let Some(path) = std::env::var_os("LOLY_CONFIG") {
+            return Some(PathBuf::from(path));
+        }
+        let local = PathBuf::from(CONFIG_FILE);
+        if local.is_file() {
+            return Some(local);
+        }
+        fallback_dir
+            .map(|dir| dir.join(CONFIG_FILE))
+            .filter(|path| path.is_file())
+    }
+
+    /// Reads one file, on top of the defaults.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses TOML text, on top of the defaults.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|err| err.to_string().trim_end().to_owned())
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Some(host) = env_value("LOLY_HOST")? {
+            self.server.host = host;
+        }
+        if let Some(port) = env_value("LOLY_PORT")? {
+            self.server.port = port;
+        }
+        if let Some(path) = env_value::<String>("LOLY_PATH")? {
+            self.realtime.path = path;
+        }
+        if let Some(level) = env_value::<String>("LOLY_LOG")? {
+            self.realtime.logging.level = level;
+        }
+        Ok(())
+    }
+}
+
+fn env_value<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|err| ConfigError::Env {
+                name,
+                message: format!("{err}"),
+            }),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::Env {
+            name,
+            message: "not valid UTF-8".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_seed() {
+        let config = Config::default();
+        assert_eq!(config.server.port, 3000);
+        assert_eq!(config.realtime.path, "/wss");
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_line() {
+        let err = Config::from_toml("[server]\nport = 1\nbogus = 2\n").unwrap_err();
+        assert!(err.contains("bogus"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+}

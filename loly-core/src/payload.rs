@@ -1,0 +1,243 @@
+//! Decoding and validating event payloads into `BAD_PAYLOAD` issues.
+
+use std::borrow::Cow;
+
+use serde::{Serialize, de::DeserializeOwned};
+use socketioxide_core::{Value as RawValue, parser::Parse};
+use socketioxide_parser_common::CommonParser;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::{Error, ErrorCode};
+
+/// At most this many issues are reported for one payload.
+pub const MAX_ISSUES: usize = 20;
+
+/// One problem in a payload: where, what kind, and a message. Never the
+/// submitted value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayloadIssue {
+    /// Where: `text`, `items[2].name`, or `""` for the payload itself.
+    pub path: String,
+    /// A machine-readable kind: `missing_field`, `invalid_type`, `length`, `range`, ...
+    pub code: Cow<'static, str>,
+    /// A message for people.
+    pub message: Cow<'static, str>,
+}
+
+/// Why a payload was refused: its issues, sorted by path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayloadError {
+    /// The first [`MAX_ISSUES`] issues, sorted by path.
+    pub issues: Vec<PayloadIssue>,
+    /// Whether more issues were found than are listed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl PayloadError {
+    fn new(mut issues: Vec<PayloadIssue>) -> Self {
+        issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.code.cmp(&b.code)));
+        let truncated = issues.len() > MAX_ISSUES;
+        issues.truncate(MAX_ISSUES);
+        PayloadError { issues, truncated }
+    }
+
+    fn single(path: String, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(vec![PayloadIssue {
+            path,
+            code: Cow::Borrowed(code),
+            message: message.into(),
+        }])
+    }
+}
+
+impl From<PayloadError> for Error {
+    fn from(error: PayloadError) -> Self {
+        Error::code(ErrorCode::BadPayload, "the payload is invalid").with_details(error)
+    }
+}
+
+/// Decodes the event's first argument as `T` with serde alone.
+pub fn decode_plain<T: DeserializeOwned>(raw: &mut RawValue) -> Result<T, PayloadError> {
+    match CommonParser.decode_value::<T>(raw, true) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(explain_decode_failure::<T>(raw)),
+    }
+}
+
+/// Decodes the event's first argument as `T`, then runs its validator rules.
+pub fn decode_validated<T: DeserializeOwned + Validate>(
+    raw: &mut RawValue,
+) -> Result<T, PayloadError> {
+    let value = decode_plain::<T>(raw)?;
+    match value.validate() {
+        Ok(()) => Ok(value),
+        Err(errors) => {
+            let mut issues = Vec::new();
+            collect_validation_issues(&errors, String::new(), &mut issues);
+            Err(PayloadError::new(issues))
+        }
+    }
+}
+
+/// The slow path, taken only on failure: decode to JSON, then to `T` while
+/// tracking the path, to say where the payload went wrong.
+fn explain_decode_failure<T: DeserializeOwned>(raw: &mut RawValue) -> PayloadError {
+    let json = match CommonParser.decode_value::<serde_json::Value>(raw, true) {
+        Ok(json) => json,
+        Err(_) => {
+            return PayloadError::single(
+                String::new(),
+                "invalid_json",
+                "the payload is not valid JSON",
+            );
+        }
+    };
+    match serde_path_to_error::deserialize::<_, T>(json) {
+        Ok(_) => PayloadError::single(String::new(), "invalid", "the payload could not be decoded"),
+        Err(err) => {
+            let path = match err.path().to_string() {
+                p if p == "." => String::new(),
+                p => p,
+            };
+            let (code, message) = describe_serde_error(&err.into_inner().to_string());
+            PayloadError::single(path, code, message)
+        }
+    }
+}
+
+/// Turns serde's message into a code and a message that never repeats the
+/// submitted value (serde's messages quote it: `invalid type: string "x"`).
+fn describe_serde_error(message: &str) -> (&'static str, Cow<'static, str>) {
+    let expected = message
+        .split_once("expected ")
+        .map(|(_, expected)| format!("expected {expected}"));
+    let code = if message.starts_with("invalid type") {
+        "invalid_type"
+    } else if message.starts_with("invalid value") {
+        "invalid_value"
+    } else if message.starts_with("invalid length") {
+        "invalid_length"
+    } else if message.starts_with("unknown variant") {
+        "unknown_variant"
+    } else if message.starts_with("unknown field") {
+        "unknown_field"
+    } else if message.starts_with("missing field") {
+        return ("missing_field", Cow::Owned(message.to_owned()));
+    } else if message.starts_with("duplicate field") {
+        return ("duplicate_field", Cow::Owned(message.to_owned()));
+    } else {
+        "invalid"
+    };
+    let message = match expected {
+        Some(expected) => Cow::Owned(expected),
+        None => Cow::Borrowed("invalid value"),
+    };
+    (code, message)
+}
+
+fn collect_validation_issues(
+    errors: &ValidationErrors,
+    prefix: String,
+    out: &mut Vec<PayloadIssue>,
+) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    out.push(PayloadIssue {
+                        path: path.clone(),
+                        code: error.code.clone(),
+                        message: error
+                            .message
+                            .clone()
+                            .unwrap_or_else(|| Cow::Owned(default_message(error))),
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect_validation_issues(inner, path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_validation_issues(inner, format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A message from the rule's code and bounds. The `value` parameter, which
+/// holds what the client sent, is never read.
+fn default_message(error: &validator::ValidationError) -> String {
+    let bound = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match (
+        error.code.as_ref(),
+        bound("min"),
+        bound("max"),
+        bound("equal"),
+    ) {
+        ("length", _, _, Some(equal)) => format!("length must be {equal}"),
+        ("length", Some(min), Some(max), _) => format!("length must be between {min} and {max}"),
+        ("length", Some(min), None, _) => format!("length must be at least {min}"),
+        ("length", None, Some(max), _) => format!("length must be at most {max}"),
+        ("range", Some(min), Some(max), _) => format!("must be between {min} and {max}"),
+        ("range", Some(min), None, _) => format!("must be at least {min}"),
+        ("range", None, Some(max), _) => format!("must be at most {max}"),
+        ("email", ..) => "must be an email address".into(),
+        ("url", ..) => "must be a URL".into(),
+        ("required", ..) => "is required".into(),
+        (code, ..) => format!("fails the `{code}` rule"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn raw(json: &str) -> RawValue {
+        RawValue::Str(json.to_owned().into(), None)
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Message {
+        #[validate(length(min = 1, max = 5))]
+        text: String,
+        #[validate(range(min = 1, max = 10))]
+        by: u32,
+    }
+
+    #[test]
+    fn valid_payloads_decode() {
+        let m: Message = decode_validated(&mut raw(r#"["m",{"text":"hi","by":3}]"#)).unwrap();
+        assert_eq!((m.text.as_str(), m.by), ("hi", 3));
+    }
+
+    #[test]
+    fn type_errors_name_the_path_without_the_value() {
+        let err = decode_validated::<Message>(&mut raw(r#"["m",{"text":"hi","by":"secret"}]"#))
+            .unwrap_err();
+        assert_eq!(err.issues.len(), 1);
+        assert_eq!(err.issues[0].path, "by");
+        assert_eq!(err.issues[0].code, "invalid_type");
+        assert!(!err.issues[0].message.contains("secret"));
+    }
+
+    #[test]
+    fn rule_failures_are_sorted_and_hide_values() {
+        let err = decode_validated::<Message>(&mut raw(r#"["m",{"text":"toolongvalue","by":99}]"#))
+            .unwrap_err();
+        let paths: Vec<_> = err.issues.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["by", "text"]);
+        assert_eq!(err.issues[1].message, "length must be between 1 and 5");
+        assert!(
+            err.issues
+                .iter()
+                .all(|i| !i.message.contains("toolongvalue"))
+        );
+    }
+}

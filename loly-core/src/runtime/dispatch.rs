@@ -1,0 +1,142 @@
+//! The per-event pipeline: find the handler, decode, guard, run, answer.
+
+use std::{panic::AssertUnwindSafe, sync::Arc};
+
+use futures_util::FutureExt;
+use socketioxide::{handler::MessageHandler, socket::Socket};
+use socketioxide_core::{Value as RawValue, parser::Parse};
+use socketioxide_parser_common::CommonParser;
+use tracing::Instrument;
+
+use crate::{
+    Actions, Adapter, AuthUser, Ctx, Error, ErrorCode, GuardCtx, Request, RequestId, SocketRef,
+    route::{GuardFn, HandlerOutput},
+    runtime::{Conn, Responder},
+};
+
+/// The one message handler of each socket: every event goes through it.
+pub(crate) struct Dispatcher<U> {
+    conn: Arc<Conn<U>>,
+}
+
+impl<U> Dispatcher<U> {
+    pub(crate) fn new(conn: Arc<Conn<U>>) -> Self {
+        Dispatcher { conn }
+    }
+}
+
+/// Marks our own `MessageHandler` implementation.
+pub(crate) struct ViaLoly;
+
+/// An event on its way through the pipeline.
+pub(crate) struct EventCall<U> {
+    pub(crate) socket: Arc<Socket<Adapter>>,
+    pub(crate) conn: Arc<Conn<U>>,
+    pub(crate) value: RawValue,
+    pub(crate) event: &'static str,
+    pub(crate) responder: Responder,
+}
+
+/// The longest event name repeated back in an `UNKNOWN_EVENT` error.
+const MAX_ECHOED_EVENT: usize = 64;
+
+impl<U: AuthUser> MessageHandler<Adapter, ViaLoly> for Dispatcher<U> {
+    fn call(&self, socket: Arc<Socket<Adapter>>, value: RawValue, ack_id: Option<i64>) {
+        let request_id = RequestId::next();
+        let route = &self.conn.route;
+        let found = match CommonParser.read_event(&value) {
+            Ok(name) => route.event(name).ok_or_else(|| unknown_event(name)),
+            Err(_) => Err(Error::code(ErrorCode::BadPayload, "the event has no name")),
+        };
+        let responder = Responder::new(socket.clone(), ack_id, request_id);
+        match found {
+            Ok(def) => def.runner.dispatch(EventCall {
+                socket,
+                conn: self.conn.clone(),
+                value,
+                event: def.name,
+                responder,
+            }),
+            Err(error) => {
+                let _span = event_span(&socket, &self.conn, "", request_id).entered();
+                responder.fail(&error);
+            }
+        }
+    }
+}
+
+fn unknown_event(name: &str) -> Error {
+    let shown: String = name.chars().take(MAX_ECHOED_EVENT).collect();
+    Error::code(ErrorCode::UnknownEvent, "no handler for this event")
+        .with_details(serde_json::json!({ "event": shown }))
+}
+
+fn event_span<U: AuthUser>(
+    socket: &Socket<Adapter>,
+    conn: &Conn<U>,
+    event: &str,
+    request_id: RequestId,
+) -> tracing::Span {
+    tracing::info_span!(
+        "event",
+        namespace = socket.ns(),
+        socket_id = %socket.id,
+        user_id = conn.user_id(),
+        event,
+        request_id = %request_id,
+    )
+}
+
+/// Runs the guard and the handler of a decoded event on its own task, so
+/// that one socket's events run concurrently.
+pub(crate) fn run_event<T, U, H, Fut>(
+    call: EventCall<U>,
+    data: T,
+    guard: Option<GuardFn<U>>,
+    handler: H,
+) where
+    T: Send + 'static,
+    U: AuthUser,
+    H: Fn(Ctx<T, U>) -> Fut + Send + 'static,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: HandlerOutput,
+{
+    let EventCall {
+        socket,
+        conn,
+        event,
+        responder,
+        ..
+    } = call;
+    let span = event_span(&socket, &conn, event, responder.request_id());
+    let task = async move {
+        if let Some(guard) = guard {
+            let allowed = {
+                let guard_ctx = GuardCtx {
+                    user: conn.user.as_ref(),
+                    request: Request::new(socket.req_parts(), conn.ip),
+                    params: &conn.params,
+                    pathname: socket.ns(),
+                    event,
+                };
+                AssertUnwindSafe(guard(&guard_ctx)).catch_unwind().await
+            };
+            match allowed {
+                Ok(true) => {}
+                Ok(false) => return responder.fail(&Error::forbidden("this event is not allowed")),
+                Err(_) => return responder.fail(&Error::internal("the guard panicked")),
+            }
+        }
+        let actions = Actions::new(
+            SocketRef::from(socket),
+            conn.route.io.clone(),
+            responder.request_id(),
+        );
+        let ctx = Ctx::new(data, actions, conn, event);
+        match AssertUnwindSafe(handler(ctx)).catch_unwind().await {
+            Ok(output) => output.respond(&responder),
+            Err(_) => responder.fail(&Error::internal("the handler panicked")),
+        }
+    };
+    tokio::spawn(task.instrument(span));
+}

@@ -1,0 +1,120 @@
+//! One mounted namespace: its handlers, hooks and socket.io registration.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use socketioxide_core::Sid;
+
+use crate::{
+    AuthUser, Params, SocketIo,
+    route::{AuthDef, ConnectDef, DisconnectDef, EventDef, RouteBuilder},
+    runtime::{Conn, connect::NamespaceHandler},
+    server::ServeError,
+};
+
+/// A namespace as it runs: shared by all its sockets.
+pub(crate) struct RouteRuntime<U> {
+    pattern: &'static str,
+    file: &'static str,
+    /// Names of the `{param}` segments, shared by every socket's `Params`.
+    param_names: Arc<[Box<str>]>,
+    /// For each parameter, the index of its segment in the path.
+    param_segments: Box<[usize]>,
+    pub(super) auth: Option<AuthDef<U>>,
+    pub(super) connect: Option<ConnectDef<U>>,
+    pub(super) disconnect: Option<DisconnectDef<U>>,
+    /// Sorted by name for binary search.
+    events: Box<[EventDef<U>]>,
+    pub(super) io: SocketIo,
+    /// Connections whose auth passed and whose connect hook has not started yet.
+    pending: Mutex<HashMap<Sid, Arc<Conn<U>>>>,
+}
+
+impl<U: AuthUser> RouteRuntime<U> {
+    pub(crate) fn mount(route: RouteBuilder<U>, io: &SocketIo) -> Result<Arc<Self>, ServeError> {
+        let (param_names, param_segments): (Vec<Box<str>>, Vec<usize>) = route
+            .namespace
+            .split('/')
+            .skip(1)
+            .enumerate()
+            .filter_map(|(index, segment)| {
+                let name = segment.strip_prefix('{')?.strip_suffix('}')?;
+                Some((Box::from(name), index))
+            })
+            .unzip();
+        let mut events = route.events;
+        events.sort_by_key(|e| e.name);
+        let runtime = Arc::new(RouteRuntime {
+            pattern: route.namespace,
+            file: route.file,
+            param_names: param_names.into(),
+            param_segments: param_segments.into(),
+            auth: route.auth,
+            connect: route.connect,
+            disconnect: route.disconnect,
+            events: events.into(),
+            io: io.clone(),
+            pending: Mutex::default(),
+        });
+        let handler = NamespaceHandler(runtime.clone());
+        if runtime.param_names.is_empty() {
+            io.ns(runtime.pattern, handler);
+        } else {
+            io.dyn_ns(runtime.pattern, handler)
+                .map_err(|source| ServeError::Namespace {
+                    namespace: runtime.pattern.to_owned(),
+                    file: runtime.file.to_owned(),
+                    reason: source.to_string(),
+                })?;
+        }
+        tracing::debug!(
+            namespace = runtime.pattern,
+            file = runtime.file,
+            "namespace mounted"
+        );
+        Ok(runtime)
+    }
+
+    /// The namespace pattern: `/game/{roomId}`.
+    pub(crate) fn pattern(&self) -> &'static str {
+        self.pattern
+    }
+
+    /// The handler for `name`, matched exactly.
+    pub(crate) fn event(&self, name: &str) -> Option<&EventDef<U>> {
+        self.events
+            .binary_search_by(|e| e.name.cmp(name))
+            .ok()
+            .map(|i| &self.events[i])
+    }
+
+    /// The parameters of the concrete namespace `path` (`/game/42`).
+    pub(crate) fn params_of(&self, path: &str) -> Params {
+        if self.param_names.is_empty() {
+            return Params::default();
+        }
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        let values = self
+            .param_segments
+            .iter()
+            .map(|&index| Box::from(segments.get(index).copied().unwrap_or_default()))
+            .collect();
+        Params::new(self.param_names.clone(), values)
+    }
+
+    pub(super) fn hold_pending(&self, sid: Sid, conn: Arc<Conn<U>>) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sid, conn);
+    }
+
+    pub(super) fn take_pending(&self, sid: Sid) -> Option<Arc<Conn<U>>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&sid)
+    }
+}
