@@ -1,0 +1,64 @@
+// Helpers for the end-to-end tests: the official socket.io-client against a
+// running Loly app. The Rust test passes the server's URL and path in
+// LOLY_URL and LOLY_PATH, runs a script, and reads one JSON line back.
+"use strict";
+const { io } = require("socket.io-client");
+
+const BASE = process.env.LOLY_URL;
+const PATH = process.env.LOLY_PATH || "/wss";
+const TIMEOUT_MS = Number(process.env.LOLY_TIMEOUT_MS || 5000);
+
+/** Opens a socket to `ns` without waiting. */
+function socket(ns, opts = {}) {
+  return io(BASE + ns, {
+    path: PATH,
+    transports: ["websocket"],
+    forceNew: true,
+    reconnection: false,
+    ...opts,
+  });
+}
+
+/** Connects to `ns`; resolves with the socket, rejects with the connect error. */
+function connect(ns, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const s = socket(ns, opts);
+    const timer = setTimeout(() => reject(new Error(`connect to ${ns} timed out`)), TIMEOUT_MS);
+    s.once("connect", () => { clearTimeout(timer); resolve(s); });
+    s.once("connect_error", (err) => { clearTimeout(timer); s.close(); reject(err); });
+  });
+}
+
+/** Resolves with the message of the connect error for `ns` (fails if it connects). */
+async function connectError(ns, opts = {}) {
+  try {
+    const s = await connect(ns, opts);
+    s.close();
+  } catch (err) {
+    return { message: err.message, data: err.data ?? null };
+  }
+  throw new Error(`${ns} accepted the connection`);
+}
+
+/** Resolves with the next payload of `event` on `s`. */
+function next(s, event, ms = TIMEOUT_MS) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
+    s.once(event, (payload) => { clearTimeout(timer); resolve(payload); });
+  });
+}
+
+/** Emits and resolves with the ack. */
+function ack(s, event, data, ms = TIMEOUT_MS) {
+  return s.timeout(ms).emitWithAck(event, data);
+}
+
+/** Runs `main`, prints its result as one JSON line, and exits. */
+function run(main) {
+  main().then(
+    (result) => { process.stdout.write(JSON.stringify(result ?? null) + "\n"); process.exit(0); },
+    (err) => { process.stderr.write(String(err && err.stack || err) + "\n"); process.exit(1); },
+  );
+}
+
+module.exports = { socket, connect, connectError, next, ack, run, io, BASE, PATH };

@@ -1,0 +1,75 @@
+//! Running scripts with the official `socket.io-client` from npm.
+
+use std::{
+    path::PathBuf,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::Value;
+
+use crate::{Server, workspace_root};
+
+/// `tests/node`, where `npm ci` installed `socket.io-client` and where `harness.js` lives.
+pub fn node_dir() -> PathBuf {
+    workspace_root().join("tests/node")
+}
+
+/// Runs `script` with Node against `server`. The script starts with
+/// `const h = require("harness");` and ends with `h.run(async () => ...)`;
+/// its result comes back as JSON.
+pub fn run(server: &Server, script: &str) -> Value {
+    run_with(server, script, &[])
+}
+
+/// [`run`] with extra environment variables for the script.
+pub fn run_with(server: &Server, script: &str, env: &[(&str, &str)]) -> Value {
+    let dir = node_dir();
+    assert!(
+        dir.join("node_modules/socket.io-client").is_dir(),
+        "socket.io-client is not installed: run `npm ci --prefix tests/node` (scripts/test.sh does it)"
+    );
+    let mut command = Command::new("node");
+    command
+        .arg("-e")
+        .arg(script)
+        .env(
+            "NODE_PATH",
+            format!("{}:{}", dir.join("node_modules").display(), dir.display()),
+        )
+        .env("LOLY_URL", &server.base_url)
+        .env("LOLY_PATH", &server.path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("node is installed");
+    let output = wait_with_timeout(child, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node script failed ({}):\n{}\nserver log:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    let last = stdout.lines().last().unwrap_or("null");
+    serde_json::from_str(last).unwrap_or_else(|err| panic!("node printed {last:?}: {err}"))
+}
+
+fn wait_with_timeout(child: std::process::Child, limit: Duration) -> std::process::Output {
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(output) => output.expect("node output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("node script ran longer than {limit:?}");
+        }
+    }
+}
