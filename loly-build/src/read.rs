@@ -47,12 +47,13 @@ pub(crate) fn read_route(found: FoundRoute) -> Result<Route, Vec<Diagnostic>> {
         events,
         hooks,
         problems,
+        annotated,
     } = reader;
     let mut problems: Vec<Diagnostic> = problems
         .into_iter()
         .map(|(line, message)| at(Some(line), message))
         .collect();
-    if events.is_empty() && hooks.is_empty() {
+    if annotated == 0 {
         problems.push(at(
             None,
             "has no handler: annotate an `async fn` with #[wss_event] (or a hook with #[wss_auth], #[on_connect] or #[on_disconnect])".into(),
@@ -78,6 +79,8 @@ struct FileReader {
     events: Vec<Event>,
     hooks: Vec<Hook>,
     problems: Vec<(usize, String)>,
+    /// Top-level functions carrying a Loly attribute, valid or not.
+    annotated: usize,
 }
 
 impl FileReader {
@@ -146,6 +149,7 @@ impl FileReader {
         let Some((kind, attr)) = loly_attrs.next() else {
             return;
         };
+        self.annotated += 1;
         if let Some((second, _)) = loly_attrs.next() {
             self.problems.push((
                 line,
