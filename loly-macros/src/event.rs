@@ -37,7 +37,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let data = &ctx.data;
     let decode = match &args.schema {
         Some(schema) => quote_spanned! {schema.span()=>
-            ::loly_core::__private::decode_validated::<#data>
+            ::loly_core::__private::decode_validated::<#schema>
         },
         None => quote_spanned! {data.span()=>
             ::loly_core::__private::decode_plain::<#data>

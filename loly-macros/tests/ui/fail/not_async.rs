@@ -1,0 +1,6 @@
+use loly_core::prelude::*;
+
+#[wss_event]
+fn ping(ctx: Ctx) {}
+
+fn main() {}
