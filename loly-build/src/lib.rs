@@ -1,11 +1,9 @@
 //! Build-script library for Loly realtime apps.
 //!
-//! An app's `build.rs` is one line:
+//! An app's `build.rs` is one line, `fn main() { loly_build::build() }`:
 //!
 //! ```no_run
-//! fn main() {
-//!     loly_build::build();
-//! }
+//! loly_build::build();
 //! ```
 //!
 //! [`build`] walks `app/wss`, reads every `events.rs` with `syn`, checks it,

@@ -11,7 +11,7 @@ use std::{
 use serde::Deserialize;
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the HTTP server listens.
@@ -73,15 +73,6 @@ impl Default for LoggingConfig {
         LoggingConfig {
             level: "info".into(),
             pretty: true,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            realtime: RealtimeConfig::default(),
         }
     }
 }
