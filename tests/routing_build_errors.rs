@@ -23,7 +23,11 @@ impl Probe {
             ),
         )
         .unwrap();
-        std::fs::write(dir.path().join("build.rs"), "fn main() { loly_build::build(); }\n").unwrap();
+        std::fs::write(
+            dir.path().join("build.rs"),
+            "fn main() { loly_build::build(); }\n",
+        )
+        .unwrap();
         std::fs::create_dir_all(dir.path().join("src")).unwrap();
         std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
         Probe { dir }
@@ -40,7 +44,10 @@ impl Probe {
     fn build_fails(&self) -> String {
         let output = cargo::cargo_in(self.dir.path(), &target_dir(), &["build", "--quiet"]);
         let text = cargo::output_text(&output);
-        assert!(!output.status.success(), "the build should fail, but passed:\n{text}");
+        assert!(
+            !output.status.success(),
+            "the build should fail, but passed:\n{text}"
+        );
         text
     }
 
@@ -65,7 +72,10 @@ fn assert_error(output: &str, file: &str, line: Option<usize>, hint: &str) {
         .lines()
         .find(|l| l.starts_with("error: ") && l.contains(&located))
         .unwrap_or_else(|| panic!("no error naming `{located}` in:\n{output}"));
-    assert!(error_line.contains(hint), "`{error_line}` should say `{hint}`");
+    assert!(
+        error_line.contains(hint),
+        "`{error_line}` should say `{hint}`"
+    );
 }
 
 #[test]
@@ -88,7 +98,12 @@ fn two_folders_that_give_the_same_namespace() {
         .file("app/wss/chat/events.rs", HANDLER)
         .file("app/wss/(public)/chat/events.rs", HANDLER);
     let output = probe.build_fails();
-    assert_error(&output, "app/wss/chat/events.rs", None, "gives the namespace `/chat`, which `app/wss/(public)/chat/events.rs` gives too");
+    assert_error(
+        &output,
+        "app/wss/chat/events.rs",
+        None,
+        "gives the namespace `/chat`, which `app/wss/(public)/chat/events.rs` gives too",
+    );
 }
 
 #[test]
@@ -117,18 +132,34 @@ fn two_handlers_with_one_event_name() {
     let source = "#[wss_event(name = \"send\")]\npub async fn a(ctx: Ctx) {}\n\n#[wss_event(name = \"send\")]\npub async fn b(ctx: Ctx) {}\n";
     let probe = Probe::new().file("app/wss/chat/events.rs", source);
     let output = probe.build_fails();
-    assert_error(&output, "app/wss/chat/events.rs", Some(5), "event `send` is handled twice, by `a` (line 2) and `b`");
+    assert_error(
+        &output,
+        "app/wss/chat/events.rs",
+        Some(5),
+        "event `send` is handled twice, by `a` (line 2) and `b`",
+    );
 }
 
 #[test]
 fn reserved_event_names() {
     for (source, line) in [
-        ("#[wss_event(name = \"__loly:error\")]\npub async fn a(ctx: Ctx) {}\n", 1),
-        ("\n#[wss_event(name = \"__loly:ping\")]\npub async fn a(ctx: Ctx) {}\n", 2),
+        (
+            "#[wss_event(name = \"__loly:error\")]\npub async fn a(ctx: Ctx) {}\n",
+            1,
+        ),
+        (
+            "\n#[wss_event(name = \"__loly:ping\")]\npub async fn a(ctx: Ctx) {}\n",
+            2,
+        ),
     ] {
         let probe = Probe::new().file("app/wss/chat/events.rs", source);
         let output = probe.build_fails();
-        assert_error(&output, "app/wss/chat/events.rs", Some(line), "reserved for the framework");
+        assert_error(
+            &output,
+            "app/wss/chat/events.rs",
+            Some(line),
+            "reserved for the framework",
+        );
     }
 }
 
@@ -137,17 +168,31 @@ fn the_legacy_list_form() {
     let source = "pub const EVENTS: &[&str] = &[\"message\"];\n\n#[wss_event]\npub async fn message(ctx: Ctx) {}\n";
     let probe = Probe::new().file("app/wss/chat/events.rs", source);
     let output = probe.build_fails();
-    assert_error(&output, "app/wss/chat/events.rs", Some(1), "legacy list form");
-    assert!(output.contains("docs/src/migration.md"), "points at the migration guide:\n{output}");
+    assert_error(
+        &output,
+        "app/wss/chat/events.rs",
+        Some(1),
+        "legacy list form",
+    );
+    assert!(
+        output.contains("docs/src/migration.md"),
+        "points at the migration guide:\n{output}"
+    );
 }
 
 #[test]
 fn a_typescript_route_left_behind() {
-    let probe = Probe::new()
-        .file("app/wss/chat/events.rs", HANDLER)
-        .file("app/wss/chat/events.ts", "export default defineWssRoute({ events: {} });\n");
+    let probe = Probe::new().file("app/wss/chat/events.rs", HANDLER).file(
+        "app/wss/chat/events.ts",
+        "export default defineWssRoute({ events: {} });\n",
+    );
     let output = probe.build_fails();
-    assert_error(&output, "app/wss/chat/events.ts", None, "port its handlers to an `events.rs`");
+    assert_error(
+        &output,
+        "app/wss/chat/events.ts",
+        None,
+        "port its handlers to an `events.rs`",
+    );
 }
 
 #[test]
@@ -155,7 +200,12 @@ fn a_file_that_does_not_parse() {
     let source = "#[wss_event]\npub async fn ping(ctx: Ctx) {\n    let x = ;\n}\n";
     let probe = Probe::new().file("app/wss/chat/events.rs", source);
     let output = probe.build_fails();
-    assert_error(&output, "app/wss/chat/events.rs", Some(3), "does not parse as Rust");
+    assert_error(
+        &output,
+        "app/wss/chat/events.rs",
+        Some(3),
+        "does not parse as Rust",
+    );
 }
 
 #[test]
@@ -163,7 +213,12 @@ fn a_bad_attribute_argument() {
     let source = "\n\n#[wss_event(rate = \"fast\")]\npub async fn ping(ctx: Ctx) {}\n";
     let probe = Probe::new().file("app/wss/chat/events.rs", source);
     let output = probe.build_fails();
-    assert_error(&output, "app/wss/chat/events.rs", Some(3), "write a rate as");
+    assert_error(
+        &output,
+        "app/wss/chat/events.rs",
+        Some(3),
+        "write a rate as",
+    );
 }
 
 #[test]

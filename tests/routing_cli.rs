@@ -14,11 +14,17 @@ fn loly() -> Command {
 fn build_app(dir: &Path) {
     let target = cargo::scratch_target_dir("scaffold");
     let output = cargo::cargo_in(dir, &target, &["build", "--quiet"]);
-    assert!(output.status.success(), "the app does not build:\n{}", cargo::output_text(&output));
+    assert!(
+        output.status.success(),
+        "the app does not build:\n{}",
+        cargo::output_text(&output)
+    );
 }
 
 fn app_binary(name: &str) -> std::path::PathBuf {
-    cargo::scratch_target_dir("scaffold").join("debug").join(name)
+    cargo::scratch_target_dir("scaffold")
+        .join("debug")
+        .join(name)
 }
 
 #[test]
@@ -31,7 +37,13 @@ fn a_scaffolded_app_builds_runs_and_serves_new_routes_after_a_rebuild() {
         .status()
         .unwrap();
     assert!(status.success());
-    for file in ["Cargo.toml", "build.rs", "src/main.rs", "loly.toml", "app/wss/chat/events.rs"] {
+    for file in [
+        "Cargo.toml",
+        "build.rs",
+        "src/main.rs",
+        "loly.toml",
+        "app/wss/chat/events.rs",
+    ] {
         assert!(dir.join(file).is_file(), "{file} is scaffolded");
     }
 
@@ -52,9 +64,15 @@ fn a_scaffolded_app_builds_runs_and_serves_new_routes_after_a_rebuild() {
         });
         "#,
     );
-    assert_eq!(first["ack"], json!({ "ok": true, "data": { "text": "hello" } }));
+    assert_eq!(
+        first["ack"],
+        json!({ "ok": true, "data": { "text": "hello" } })
+    );
     assert_eq!(first["broadcast"], json!({ "text": "hello" }));
-    assert_eq!(first["news"]["message"], "Invalid namespace", "/news does not exist yet");
+    assert_eq!(
+        first["news"]["message"], "Invalid namespace",
+        "/news does not exist yet"
+    );
     drop(server);
 
     let news = dir.join("app/wss/news/[topic]/events.rs");
@@ -78,14 +96,26 @@ fn a_scaffolded_app_builds_runs_and_serves_new_routes_after_a_rebuild() {
         });
         "#,
     );
-    assert_eq!(second, json!({ "ok": true, "data": "rust" }), "the new folder is served after a plain cargo build");
+    assert_eq!(
+        second,
+        json!({ "ok": true, "data": "rust" }),
+        "the new folder is served after a plain cargo build"
+    );
 }
 
 #[test]
 fn loly_routes_prints_the_table_the_build_sees() {
     let fixture = workspace_root().join("tests/fixtures/routing-app");
-    let output = loly().args(["routes", "--dir"]).arg(&fixture).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = loly()
+        .args(["routes", "--dir"])
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let table = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("NAMESPACE"), "{table}");
@@ -96,7 +126,10 @@ fn loly_routes_prints_the_table_the_build_sees() {
             .unwrap_or_else(|| panic!("no row for {namespace} {event} in:\n{table}"))
             .to_string()
     };
-    assert!(row("/chat", "sendMessage").contains("app/wss/chat/events.rs:14"), "{table}");
+    assert!(
+        row("/chat", "sendMessage").contains("app/wss/chat/events.rs:14"),
+        "{table}"
+    );
     assert!(row("/game/{roomId}", "whereami").contains("app/wss/game/[roomId]/events.rs"));
     assert!(row("/org/{orgId}/room/{roomId}", "whereami").contains("-"));
     assert!(row("/", "ping").contains("app/wss/events.rs"));
@@ -108,8 +141,15 @@ fn loly_routes_reports_build_errors() {
     let file = dir.path().join("app/wss/game/[room-id]/events.rs");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, "").unwrap();
-    let output = loly().args(["routes", "--dir"]).arg(dir.path()).output().unwrap();
+    let output = loly()
+        .args(["routes", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("app/wss/game/[room-id]/events.rs"), "{stderr}");
+    assert!(
+        stderr.contains("app/wss/game/[room-id]/events.rs"),
+        "{stderr}"
+    );
 }
