@@ -3,7 +3,7 @@
 //! Put an `events.rs` in `app/wss/<namespace>/`, annotate its handlers, and
 //! serve:
 //!
-//! ```ignore
+//! ```no_run
 //! // app/wss/chat/events.rs -> the namespace /chat
 //! use loly_core::prelude::*;
 //!
@@ -15,12 +15,12 @@
 //!
 //! #[wss_event(schema = Message, rate = "10/s, burst 20")]
 //! pub async fn message(ctx: Ctx<Message>) -> Result<()> {
-//!     ctx.actions.broadcast("message", &json!({ "text": ctx.data.text }))?;
-//!     Ok(())
+//!     ctx.actions.broadcast("message", &json!({ "text": ctx.data.text })).await
 //! }
+//! # fn main() {}
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! // src/main.rs
 //! loly_core::routes!();
 //!
@@ -89,7 +89,7 @@ pub mod prelude {
 /// Includes the route registry that `loly_build::build()` generated, as a
 /// module named `routes` whose `all()` returns every namespace.
 ///
-/// ```ignore
+/// ```text
 /// loly_core::routes!();
 /// fn main() -> std::process::ExitCode {
 ///     loly_core::App::new(routes::all()).run()

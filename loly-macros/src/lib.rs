@@ -14,7 +14,7 @@ use proc_macro::TokenStream;
 
 /// Declares an event handler.
 ///
-/// ```ignore
+/// ```text
 /// #[wss_event(name = "sendMessage", schema = Message, guard = signed_in, rate = "10/s, burst 20")]
 /// pub async fn send_message(ctx: Ctx<Message>) -> Result<()> { Ok(()) }
 /// ```
