@@ -8,6 +8,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
 /// The whole configuration file.
@@ -28,6 +29,27 @@ pub struct ServerConfig {
     pub host: IpAddr,
     /// The port; default `3000`. `0` picks a free port.
     pub port: u16,
+    /// Proxies whose `X-Forwarded-For` header is believed, as addresses or
+    /// networks (`"10.0.0.0/8"`); default none: the peer address is the
+    /// client's.
+    #[serde(deserialize_with = "networks", alias = "trustedProxies")]
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+fn networks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<IpNet>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .map(|text| parse_network(text).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// Parses `"10.0.0.0/8"` or a single address (`"127.0.0.1"`).
+pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or network (like \"10.0.0.0/8\")"))
 }
 
 /// The seed's `realtime` block.
@@ -36,8 +58,34 @@ pub struct ServerConfig {
 pub struct RealtimeConfig {
     /// The HTTP path Socket.IO answers on; default `/wss`.
     pub path: String,
+    /// Connection and event limits.
+    pub limits: LimitsConfig,
     /// Logging.
     pub logging: LoggingConfig,
+}
+
+/// The seed's `limits`: per-IP connections and the per-socket event rate.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Connections one IP may hold at once; default 20.
+    #[serde(alias = "connectionsPerIp")]
+    pub connections_per_ip: u32,
+    /// Events a socket may send each second, on average; default 30.
+    #[serde(alias = "eventsPerSecond")]
+    pub events_per_second: f64,
+    /// Events a socket may send at once; default 60.
+    pub burst: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            connections_per_ip: 20,
+            events_per_second: 30.0,
+            burst: 60,
+        }
+    }
 }
 
 /// Log level and format.
@@ -55,6 +103,7 @@ impl Default for ServerConfig {
         ServerConfig {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 3000,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -63,6 +112,7 @@ impl Default for RealtimeConfig {
     fn default() -> Self {
         RealtimeConfig {
             path: "/wss".into(),
+            limits: LimitsConfig::default(),
             logging: LoggingConfig::default(),
         }
     }
@@ -163,6 +213,17 @@ impl Config {
         }
         if let Some(path) = env_value::<String>("LOLY_PATH")? {
             self.realtime.path = path;
+        }
+        if let Some(list) = env_value::<String>("LOLY_TRUSTED_PROXIES")? {
+            self.server.trusted_proxies = list
+                .split(',')
+                .filter(|item| !item.trim().is_empty())
+                .map(parse_network)
+                .collect::<Result<_, _>>()
+                .map_err(|message| ConfigError::Env {
+                    name: "LOLY_TRUSTED_PROXIES",
+                    message,
+                })?;
         }
         if let Some(level) = env_value::<String>("LOLY_LOG")? {
             self.realtime.logging.level = level;

@@ -76,6 +76,13 @@ impl<T, U: AuthUser> Ctx<T, U> {
         self.actions.socket()
     }
 
+    /// The seed's `ctx.log`: logs a message in this event's span, so the
+    /// line carries the namespace, socket id, user id, event and request id.
+    /// `tracing`'s macros work the same way and take structured fields.
+    pub fn log(&self) -> Log {
+        Log
+    }
+
     /// The socket.io server.
     pub fn io(&self) -> &SocketIo {
         self.actions.io()
@@ -122,5 +129,31 @@ impl<'a, U> GuardCtx<'a, U> {
     /// The event being checked.
     pub fn event(&self) -> &'a str {
         self.event
+    }
+}
+
+/// Logs in the current event's span; made by [`Ctx::log`].
+#[derive(Debug, Clone, Copy)]
+pub struct Log;
+
+impl Log {
+    /// A `debug` line.
+    pub fn debug(&self, message: &str) {
+        tracing::debug!(target: "loly::app", "{message}");
+    }
+
+    /// An `info` line.
+    pub fn info(&self, message: &str) {
+        tracing::info!(target: "loly::app", "{message}");
+    }
+
+    /// A `warn` line.
+    pub fn warn(&self, message: &str) {
+        tracing::warn!(target: "loly::app", "{message}");
+    }
+
+    /// An `error` line.
+    pub fn error(&self, message: &str) {
+        tracing::error!(target: "loly::app", "{message}");
     }
 }

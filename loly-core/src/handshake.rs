@@ -1,8 +1,7 @@
 //! What a client sent when it connected: the auth payload and the HTTP request.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::ConnectInfo;
 use http::{HeaderMap, Uri, request::Parts};
 use serde_json::Value;
 
@@ -55,7 +54,8 @@ impl<'a> Request<'a> {
         self.cookies().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
-    /// The peer's IP address.
+    /// The client's IP address: the peer's, or, behind a trusted proxy
+    /// (`server.trusted_proxies`), the one `X-Forwarded-For` names.
     pub fn ip(&self) -> Option<IpAddr> {
         self.ip
     }
@@ -72,14 +72,6 @@ impl<'a> Request<'a> {
             (key == name).then_some(value)
         })
     }
-}
-
-/// The peer address the server accepted the connection from.
-pub(crate) fn peer_ip(parts: &Parts) -> Option<IpAddr> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
 }
 
 /// What an auth hook sees: the `auth` payload the client sent with its

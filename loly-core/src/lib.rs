@@ -51,8 +51,8 @@ mod user;
 pub mod __private;
 
 pub use actions::{Actions, RoomOperator, UserOperator};
-pub use config::{Config, ConfigError, LoggingConfig, RealtimeConfig, ServerConfig};
-pub use ctx::{Ctx, GuardCtx};
+pub use config::{Config, ConfigError, LimitsConfig, LoggingConfig, RealtimeConfig, ServerConfig};
+pub use ctx::{Ctx, GuardCtx, Log};
 pub use error::{Error, ErrorCode, ErrorPayload};
 pub use handshake::{Handshake, Request};
 pub use loly_macros::{on_connect, on_disconnect, wss_auth, wss_event};
@@ -64,6 +64,8 @@ pub use route::{Route, Routes};
 pub use server::{App, ServeError};
 pub use socketioxide::socket::DisconnectReason;
 pub use user::{AuthUser, NoUser};
+/// The `tracing` crate, for structured logs inside handlers (they run in the event's span).
+pub use tracing;
 
 /// The socket.io adapter every namespace runs on.
 pub type Adapter = socketioxide::adapter::LocalAdapter;

@@ -1,12 +1,12 @@
 //! Serving the routes: axum + socketioxide.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 
 use axum::Router;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
-use crate::{Config, ConfigError, Routes};
+use crate::{Config, ConfigError, Routes, runtime::Settings};
 
 /// Why the server stopped or could not start.
 #[derive(Debug, thiserror::Error)]
@@ -101,8 +101,9 @@ impl App {
         let (layer, io) = SocketIo::builder()
             .req_path(config.realtime.path.clone())
             .build_layer();
+        let settings = Arc::new(Settings::from_config(&config));
         for route in self.routes.into_vec() {
-            route.mount(&io)?;
+            route.mount(&io, &settings)?;
         }
         let app = self.router.layer(layer);
         let addr = SocketAddr::new(config.server.host, config.server.port);

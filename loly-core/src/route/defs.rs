@@ -22,6 +22,8 @@ pub struct EventDef<U> {
     pub(crate) name: &'static str,
     pub(crate) schema: Option<&'static str>,
     pub(crate) rate: Option<Rate>,
+    /// This event's bucket among the namespace's rate-limited events.
+    pub(crate) slot: Option<usize>,
     pub(crate) runner: Arc<dyn EventRunner<U>>,
 }
 
@@ -46,6 +48,7 @@ impl<U: AuthUser> EventDef<U> {
             name,
             schema,
             rate,
+            slot: None,
             runner: Arc::new(TypedEvent {
                 decode,
                 guard,

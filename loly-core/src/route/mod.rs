@@ -6,7 +6,11 @@ pub use defs::{AuthDef, ConnectDef, DisconnectDef, EventDef, GuardFn, HandlerOut
 
 use std::sync::Arc;
 
-use crate::{AuthUser, SocketIo, runtime::RouteRuntime, server::ServeError};
+use crate::{
+    AuthUser, SocketIo,
+    runtime::{RouteRuntime, Settings},
+    server::ServeError,
+};
 
 /// Every namespace of an app; `routes::all()` returns it.
 #[derive(Default)]
@@ -84,14 +88,14 @@ impl Route {
         &self.event_names
     }
 
-    pub(crate) fn mount(self, io: &SocketIo) -> Result<(), ServeError> {
-        self.mount.mount(io)
+    pub(crate) fn mount(self, io: &SocketIo, settings: &Arc<Settings>) -> Result<(), ServeError> {
+        self.mount.mount(io, settings.clone())
     }
 }
 
 /// Registers a typed route with socketioxide.
 pub(crate) trait Mount: Send + Sync {
-    fn mount(self: Box<Self>, io: &SocketIo) -> Result<(), ServeError>;
+    fn mount(self: Box<Self>, io: &SocketIo, settings: Arc<Settings>) -> Result<(), ServeError>;
 }
 
 /// Collects one namespace's handlers and hooks; the generated registry
@@ -137,8 +141,8 @@ impl<U: AuthUser> RouteBuilder<U> {
 }
 
 impl<U: AuthUser> Mount for RouteBuilder<U> {
-    fn mount(self: Box<Self>, io: &SocketIo) -> Result<(), ServeError> {
-        RouteRuntime::mount(*self, io).map(|_: Arc<RouteRuntime<U>>| ())
+    fn mount(self: Box<Self>, io: &SocketIo, settings: Arc<Settings>) -> Result<(), ServeError> {
+        RouteRuntime::mount(*self, io, settings).map(|_: Arc<RouteRuntime<U>>| ())
     }
 }
 

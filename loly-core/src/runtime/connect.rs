@@ -1,7 +1,12 @@
 //! Accepting a socket: auth before the connect packet, hooks after.
 
 use std::{
-    fmt::Display, future::Future, net::IpAddr, panic::AssertUnwindSafe, pin::Pin, sync::Arc,
+    fmt::Display,
+    future::Future,
+    net::IpAddr,
+    panic::AssertUnwindSafe,
+    pin::Pin,
+    sync::{Arc, Mutex},
 };
 
 use futures_util::FutureExt;
@@ -13,16 +18,18 @@ use crate::{
     Actions, Adapter, AuthUser, Ctx, DisconnectReason, Error, Handshake, Params, RequestId,
     SocketRef,
     actions::user_room,
-    handshake::peer_ip,
-    runtime::{RouteRuntime, dispatch::Dispatcher},
+    runtime::{RouteRuntime, dispatch::Dispatcher, gate::Gate, limiter::Limiter},
 };
 
-/// What the framework keeps for each connected socket.
+/// What the framework keeps for each connected socket; freed with it.
 pub(crate) struct Conn<U> {
     pub(crate) user: Option<U>,
     pub(crate) params: Params,
     pub(crate) ip: Option<IpAddr>,
     pub(crate) route: Arc<RouteRuntime<U>>,
+    pub(crate) limiter: Mutex<Limiter>,
+    /// Open once the connect hook has finished.
+    pub(crate) gate: Gate,
 }
 
 impl<U: AuthUser> Conn<U> {
@@ -86,7 +93,7 @@ async fn accept<U: AuthUser>(
     auth: &Option<RawValue>,
 ) -> MiddlewareResult {
     let params = route.params_of(socket.ns());
-    let ip = peer_ip(socket.req_parts());
+    let ip = route.settings.client_ip(socket.req_parts());
     let (user, params) = match &route.auth {
         None => (None, params),
         Some(hook) => {
@@ -109,23 +116,30 @@ async fn accept<U: AuthUser>(
             }
         }
     };
+    let has_connect_hook = route.connect.is_some();
     let conn = Arc::new(Conn {
         user,
         params,
         ip,
         route: route.clone(),
+        limiter: Mutex::new(Limiter::new(route.settings.socket_rate)),
+        gate: if has_connect_hook {
+            Gate::default()
+        } else {
+            Gate::opened()
+        },
     });
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
     }
     socket.on_fallback(Dispatcher::new(conn.clone()));
-    if route.disconnect.is_some() {
-        let conn = conn.clone();
-        socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
-            run_disconnect_hook(socket, conn, reason).await;
-        });
-    }
-    if route.connect.is_some() {
+    let on_leave = conn.clone();
+    socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
+        // Events still waiting for the connect hook go on (and find the socket closed).
+        on_leave.gate.open();
+        run_disconnect_hook(socket, on_leave, reason).await;
+    });
+    if has_connect_hook {
         route.hold_pending(socket.id, conn);
     }
     Ok(())

@@ -1,6 +1,10 @@
-//! The per-event pipeline: find the handler, decode, guard, run, answer.
+//! The per-event pipeline: rate limits, decode, guard, run, answer.
 
-use std::{panic::AssertUnwindSafe, sync::Arc};
+use std::{
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use futures_util::FutureExt;
 use socketioxide::{handler::MessageHandler, socket::Socket};
@@ -10,8 +14,8 @@ use tracing::Instrument;
 
 use crate::{
     Actions, Adapter, AuthUser, Ctx, Error, ErrorCode, GuardCtx, Request, RequestId, SocketRef,
-    route::{GuardFn, HandlerOutput},
-    runtime::{Conn, Responder},
+    route::{EventDef, GuardFn, HandlerOutput},
+    runtime::{Conn, Responder, limiter::LimitScope},
 };
 
 /// The one message handler of each socket: every event goes through it.
@@ -42,27 +46,62 @@ const MAX_ECHOED_EVENT: usize = 64;
 
 impl<U: AuthUser> MessageHandler<Adapter, ViaLoly> for Dispatcher<U> {
     fn call(&self, socket: Arc<Socket<Adapter>>, value: RawValue, ack_id: Option<i64>) {
-        let request_id = RequestId::next();
-        let route = &self.conn.route;
-        let found = match CommonParser.read_event(&value) {
-            Ok(name) => route.event(name).ok_or_else(|| unknown_event(name)),
-            Err(_) => Err(Error::code(ErrorCode::BadPayload, "the event has no name")),
-        };
-        let responder = Responder::new(socket.clone(), ack_id, request_id);
-        match found {
-            Ok(def) => def.runner.dispatch(EventCall {
-                socket,
-                conn: self.conn.clone(),
-                value,
-                event: def.name,
-                responder,
-            }),
-            Err(error) => {
-                let _span = event_span(&socket, &self.conn, "", request_id).entered();
-                responder.fail(&error);
-            }
+        if self.conn.gate.is_open() {
+            dispatch(&self.conn, socket, value, ack_id);
+            return;
+        }
+        // The connect hook is still running: this event waits for it.
+        let conn = self.conn.clone();
+        tokio::spawn(async move {
+            conn.gate.wait().await;
+            dispatch(&conn, socket, value, ack_id);
+        });
+    }
+}
+
+/// Steps 1 to 3 of the pipeline, on the socket's read path: a request id,
+/// the rate limits (before any decoding, so malformed spam is counted),
+/// then the handler's own decoding and the rest on a task.
+fn dispatch<U: AuthUser>(conn: &Arc<Conn<U>>, socket: Arc<Socket<Adapter>>, value: RawValue, ack_id: Option<i64>) {
+    let responder = Responder::new(socket.clone(), ack_id, RequestId::next());
+    let event = CommonParser.read_event(&value).unwrap_or_default();
+    let found = admit(conn, event);
+    match found {
+        Ok(def) => def.runner.dispatch(EventCall {
+            socket,
+            conn: conn.clone(),
+            value,
+            event: def.name,
+            responder,
+        }),
+        Err(error) => {
+            let _span = event_span(&socket, conn, event, responder.request_id()).entered();
+            responder.fail(&error);
         }
     }
+}
+
+/// Counts the event against the socket's and the event's buckets, and finds its handler.
+fn admit<'r, U: AuthUser>(conn: &'r Conn<U>, event: &str) -> Result<&'r EventDef<U>, Error> {
+    let route = &conn.route;
+    let now = Instant::now();
+    let mut limiter = conn.limiter.lock().unwrap_or_else(|e| e.into_inner());
+    limiter
+        .check_socket(route.settings.socket_rate, now)
+        .map_err(|wait| rate_limited(LimitScope::Socket, wait))?;
+    let def = route.event(event).ok_or_else(|| unknown_event(event))?;
+    if let (Some(slot), Some(rate)) = (def.slot, def.rate) {
+        limiter
+            .check_event(slot, rate, now)
+            .map_err(|wait| rate_limited(LimitScope::Event, wait))?;
+    }
+    Ok(def)
+}
+
+fn rate_limited(scope: LimitScope, wait: Duration) -> Error {
+    let retry_after_ms = wait.as_millis().max(1) as u64;
+    Error::code(ErrorCode::RateLimit, "too many events")
+        .with_details(serde_json::json!({ "scope": scope.as_str(), "retryAfterMs": retry_after_ms }))
 }
 
 fn unknown_event(name: &str) -> Error {
@@ -71,12 +110,7 @@ fn unknown_event(name: &str) -> Error {
         .with_details(serde_json::json!({ "event": shown }))
 }
 
-fn event_span<U: AuthUser>(
-    socket: &Socket<Adapter>,
-    conn: &Conn<U>,
-    event: &str,
-    request_id: RequestId,
-) -> tracing::Span {
+fn event_span<U: AuthUser>(socket: &Socket<Adapter>, conn: &Conn<U>, event: &str, request_id: RequestId) -> tracing::Span {
     tracing::info_span!(
         "event",
         namespace = socket.ns(),
@@ -89,12 +123,8 @@ fn event_span<U: AuthUser>(
 
 /// Runs the guard and the handler of a decoded event on its own task, so
 /// that one socket's events run concurrently.
-pub(crate) fn run_event<T, U, H, Fut>(
-    call: EventCall<U>,
-    data: T,
-    guard: Option<GuardFn<U>>,
-    handler: H,
-) where
+pub(crate) fn run_event<T, U, H, Fut>(call: EventCall<U>, data: T, guard: Option<GuardFn<U>>, handler: H)
+where
     T: Send + 'static,
     U: AuthUser,
     H: Fn(Ctx<T, U>) -> Fut + Send + 'static,
@@ -127,11 +157,7 @@ pub(crate) fn run_event<T, U, H, Fut>(
                 Err(_) => return responder.fail(&Error::internal("the guard panicked")),
             }
         }
-        let actions = Actions::new(
-            SocketRef::from(socket),
-            conn.route.io.clone(),
-            responder.request_id(),
-        );
+        let actions = Actions::new(SocketRef::from(socket), conn.route.io.clone(), responder.request_id());
         let ctx = Ctx::new(data, actions, conn, event);
         match AssertUnwindSafe(handler(ctx)).catch_unwind().await {
             Ok(output) => output.respond(&responder),

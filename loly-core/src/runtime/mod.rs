@@ -2,10 +2,14 @@
 
 mod connect;
 mod dispatch;
+mod gate;
+mod limiter;
 mod respond;
 mod route;
+mod settings;
 
 pub(crate) use connect::Conn;
 pub(crate) use dispatch::{EventCall, run_event};
 pub use respond::Responder;
 pub(crate) use route::RouteRuntime;
+pub(crate) use settings::Settings;

@@ -10,7 +10,7 @@ use socketioxide_core::Sid;
 use crate::{
     AuthUser, Params, SocketIo,
     route::{AuthDef, ConnectDef, DisconnectDef, EventDef, RouteBuilder},
-    runtime::{Conn, connect::NamespaceHandler},
+    runtime::{Conn, Settings, connect::NamespaceHandler},
     server::ServeError,
 };
 
@@ -28,12 +28,17 @@ pub(crate) struct RouteRuntime<U> {
     /// Sorted by name for binary search.
     events: Box<[EventDef<U>]>,
     pub(super) io: SocketIo,
+    pub(super) settings: Arc<Settings>,
     /// Connections whose auth passed and whose connect hook has not started yet.
     pending: Mutex<HashMap<Sid, Arc<Conn<U>>>>,
 }
 
 impl<U: AuthUser> RouteRuntime<U> {
-    pub(crate) fn mount(route: RouteBuilder<U>, io: &SocketIo) -> Result<Arc<Self>, ServeError> {
+    pub(crate) fn mount(
+        route: RouteBuilder<U>,
+        io: &SocketIo,
+        settings: Arc<Settings>,
+    ) -> Result<Arc<Self>, ServeError> {
         let (param_names, param_segments): (Vec<Box<str>>, Vec<usize>) = route
             .namespace
             .split('/')
@@ -46,6 +51,10 @@ impl<U: AuthUser> RouteRuntime<U> {
             .unzip();
         let mut events = route.events;
         events.sort_by_key(|e| e.name);
+        let rated = events.iter_mut().filter(|e| e.rate.is_some());
+        for (slot, event) in rated.enumerate() {
+            event.slot = Some(slot);
+        }
         let runtime = Arc::new(RouteRuntime {
             pattern: route.namespace,
             file: route.file,
@@ -56,6 +65,7 @@ impl<U: AuthUser> RouteRuntime<U> {
             disconnect: route.disconnect,
             events: events.into(),
             io: io.clone(),
+            settings,
             pending: Mutex::default(),
         });
         let handler = NamespaceHandler(runtime.clone());
