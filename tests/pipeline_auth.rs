@@ -27,7 +27,10 @@ fn a_token_in_the_handshake_auth_signs_in_and_the_hook_sees_the_request() {
     let user = &result["data"]["user"];
     assert_eq!(result["data"]["userId"], "alice");
     assert_eq!(user["seen"]["tokenFrom"], "auth");
-    assert_eq!(user["seen"]["cookie"], "abc=def==", "a cookie value containing `=` stays whole");
+    assert_eq!(
+        user["seen"]["cookie"], "abc=def==",
+        "a cookie value containing `=` stays whole"
+    );
     assert_eq!(user["seen"]["header"], "yes");
     assert_eq!(user["seen"]["ip"], "127.0.0.1");
     assert_eq!(user["seen"]["query"], "hello");
@@ -70,7 +73,10 @@ fn no_token_connects_anonymously() {
         });
         "#,
     );
-    assert_eq!(result["me"]["data"], json!({ "user": null, "userId": null }));
+    assert_eq!(
+        result["me"]["data"],
+        json!({ "user": null, "userId": null })
+    );
     assert_eq!(
         result["posed"]["data"],
         json!({ "claimed": "alice", "userId": null }),
@@ -112,13 +118,28 @@ fn a_failing_or_panicking_auth_hook_refuses_with_a_generic_message_and_the_serve
         });
         "#,
     );
-    assert_eq!(result["failed"]["message"], "INTERNAL_ERROR: authentication failed");
-    assert_eq!(result["panicked"]["message"], "INTERNAL_ERROR: authentication failed");
-    assert_eq!(result["after"]["data"]["userId"], "carol", "the server keeps serving");
+    assert_eq!(
+        result["failed"]["message"],
+        "INTERNAL_ERROR: authentication failed"
+    );
+    assert_eq!(
+        result["panicked"]["message"],
+        "INTERNAL_ERROR: authentication failed"
+    );
+    assert_eq!(
+        result["after"]["data"]["userId"], "carol",
+        "the server keeps serving"
+    );
     let log = server.log();
-    assert!(log.contains("token store unreachable"), "the cause is logged:\n{log}");
+    assert!(
+        log.contains("token store unreachable"),
+        "the cause is logged:\n{log}"
+    );
     assert!(log.contains("the auth hook panicked"), "{log}");
-    assert!(!result.to_string().contains("token store"), "the cause never reaches the client");
+    assert!(
+        !result.to_string().contains("token store"),
+        "the cause never reaches the client"
+    );
 }
 
 #[test]
@@ -133,7 +154,11 @@ fn forwarded_addresses_count_only_from_a_trusted_proxy() {
         });
     "#;
     let direct = Server::start(APP, APP);
-    assert_eq!(node::run(&direct, script), json!("127.0.0.1"), "an untrusted peer cannot claim another address");
+    assert_eq!(
+        node::run(&direct, script),
+        json!("127.0.0.1"),
+        "an untrusted peer cannot claim another address"
+    );
     let behind_proxy = Server::start_with(APP, APP, &[("LOLY_TRUSTED_PROXIES", "127.0.0.1")]);
     assert_eq!(node::run(&behind_proxy, script), json!("203.0.113.7"));
 }
@@ -141,21 +166,34 @@ fn forwarded_addresses_count_only_from_a_trusted_proxy() {
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_outcomes_with_a_rust_client() {
     let server = Server::start(APP, APP);
-    let signed_in = RustClient::connect_with(&server, "/secure", Some(json!({ "token": "user-erin" })))
-        .await
-        .expect("signed in");
+    let signed_in =
+        RustClient::connect_with(&server, "/secure", Some(json!({ "token": "user-erin" })))
+            .await
+            .expect("signed in");
     let me = signed_in.ack("whoami", json!({})).await;
     assert_eq!(me["data"]["userId"], "erin");
 
-    let anonymous = RustClient::connect(&server, "/secure").await.expect("anonymous");
-    assert_eq!(anonymous.ack("whoami", json!({})).await["data"]["userId"], json!(null));
+    let anonymous = RustClient::connect(&server, "/secure")
+        .await
+        .expect("anonymous");
+    assert_eq!(
+        anonymous.ack("whoami", json!({})).await["data"]["userId"],
+        json!(null)
+    );
 
-    let refused = RustClient::connect_with(&server, "/secure", Some(json!({ "token": "bad" }))).await;
+    let refused =
+        RustClient::connect_with(&server, "/secure", Some(json!({ "token": "bad" }))).await;
     let reason = refused.err().expect("refused");
     assert!(reason.contains("UNAUTHORIZED: invalid token"), "{reason}");
 
-    let panicked = RustClient::connect_with(&server, "/secure", Some(json!({ "token": "panic" }))).await;
-    assert!(panicked.err().expect("refused").contains("authentication failed"));
+    let panicked =
+        RustClient::connect_with(&server, "/secure", Some(json!({ "token": "panic" }))).await;
+    assert!(
+        panicked
+            .err()
+            .expect("refused")
+            .contains("authentication failed")
+    );
 
     signed_in.close().await;
     anonymous.close().await;

@@ -1,1 +1,83 @@
-//! placeholder
+//! Logs carry the namespace, socket id, user id, event and request id, in
+//! the format the config asks for.
+
+use loly_tests::{Server, node};
+use serde_json::Value;
+
+const APP: &str = "fixture-pipeline-app";
+
+fn run_log_event(server: &Server) -> (String, String) {
+    let result = node::run(
+        server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          const s = await h.connect("/pipeline");
+          const ack = await h.ack(s, "log", {});
+          const sid = s.id;
+          s.close();
+          return { rid: ack.data, sid };
+        });
+        "#,
+    );
+    (
+        result["rid"].as_str().unwrap().to_owned(),
+        result["sid"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn wait_for_log(server: &Server, needle: &str) -> String {
+    for _ in 0..100 {
+        let log = server.log();
+        if log.contains(needle) {
+            return log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no `{needle}` in the log:\n{}", server.log());
+}
+
+#[test]
+fn json_log_lines_carry_the_event_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("loly.toml");
+    std::fs::write(
+        &config,
+        "[realtime.logging]\nlevel = \"info\"\npretty = false\n",
+    )
+    .unwrap();
+    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", config.to_str().unwrap())]);
+    let (request_id, socket_id) = run_log_event(&server);
+    let log = wait_for_log(&server, "handled through tracing");
+    for message in ["handled through ctx.log", "handled through tracing"] {
+        let line: Value = log
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|l| l["message"] == message)
+            .unwrap_or_else(|| panic!("no JSON line for `{message}` in:\n{log}"));
+        let span = &line["span"];
+        assert_eq!(span["namespace"], "/pipeline", "{line}");
+        assert_eq!(span["socket_id"], socket_id.as_str(), "{line}");
+        assert_eq!(span["event"], "log", "{line}");
+        assert_eq!(span["request_id"], request_id.as_str(), "{line}");
+    }
+}
+
+#[test]
+fn pretty_log_lines_carry_the_event_context() {
+    let server = Server::start(APP, APP);
+    let (request_id, socket_id) = run_log_event(&server);
+    let log = wait_for_log(&server, "handled through ctx.log");
+    let line = log
+        .lines()
+        .find(|l| l.contains("handled through ctx.log"))
+        .unwrap();
+    for field in [
+        "namespace=/pipeline".to_owned(),
+        format!("socket_id={socket_id}"),
+        "event=log".to_owned(),
+        format!("request_id={request_id}"),
+    ] {
+        assert!(line.contains(&field), "`{field}` missing from: {line}");
+    }
+}

@@ -63,9 +63,9 @@ pub use request_id::RequestId;
 pub use route::{Route, Routes};
 pub use server::{App, ServeError};
 pub use socketioxide::socket::DisconnectReason;
-pub use user::{AuthUser, NoUser};
 /// The `tracing` crate, for structured logs inside handlers (they run in the event's span).
 pub use tracing;
+pub use user::{AuthUser, NoUser};
 
 /// The socket.io adapter every namespace runs on.
 pub type Adapter = socketioxide::adapter::LocalAdapter;

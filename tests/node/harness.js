@@ -53,6 +53,16 @@ function ack(s, event, data, ms = TIMEOUT_MS) {
   return s.timeout(ms).emitWithAck(event, data);
 }
 
+/**
+ * Emits `event` with an ack and also listens for `__loly:error`: resolves
+ * with `{ ack, error }`, `error` null when none came within `errorWaitMs`.
+ */
+async function outcome(s, event, data, errorWaitMs = 300) {
+  const error = next(s, "__loly:error", errorWaitMs).catch(() => null);
+  const ackValue = await ack(s, event, data);
+  return { ack: ackValue, error: await error };
+}
+
 /** Runs `main`, prints its result as one JSON line, and exits. */
 function run(main) {
   main().then(
@@ -61,4 +71,4 @@ function run(main) {
   );
 }
 
-module.exports = { socket, connect, connectError, next, ack, run, io, BASE, PATH };
+module.exports = { socket, connect, connectError, next, ack, outcome, run, io, BASE, PATH };

@@ -64,13 +64,12 @@ impl<U: AuthUser> ConnectHandler<Adapter, ViaLoly> for NamespaceHandler<U> {
         let ctx = hook_ctx(socket, conn.clone(), request_id);
         tokio::spawn(
             async move {
-                let Some(hook) = &conn.route.connect else {
-                    return;
-                };
-                log_hook_outcome(
-                    "connect",
-                    AssertUnwindSafe((hook.call)(ctx)).catch_unwind().await,
-                );
+                if let Some(hook) = &conn.route.connect {
+                    let outcome = AssertUnwindSafe((hook.call)(ctx)).catch_unwind().await;
+                    log_hook_outcome("connect", outcome);
+                }
+                // Events that arrived meanwhile go on now, whatever the outcome.
+                conn.gate.open();
             }
             .instrument(span),
         );
@@ -108,9 +107,9 @@ async fn accept<U: AuthUser>(
                 .await;
             match outcome {
                 Ok(Ok(user)) => (user, handshake.into_params()),
-                Ok(Err(error)) => return Err(rejection(&route, &socket, error)),
+                Ok(Err(error)) => return Err(rejection(&socket, error)),
                 Err(_) => {
-                    tracing::error!(namespace = socket.ns(), sid = %socket.id, "the auth hook panicked");
+                    tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, "the auth hook panicked");
                     return Err(Box::new(AUTH_FAILED));
                 }
             }
@@ -148,16 +147,12 @@ async fn accept<U: AuthUser>(
 /// The message a client reads when the auth hook failed on the server's side.
 const AUTH_FAILED: &str = "INTERNAL_ERROR: authentication failed";
 
-fn rejection<U: AuthUser>(
-    route: &RouteRuntime<U>,
-    socket: &Socket<Adapter>,
-    error: Error,
-) -> Box<dyn Display + Send> {
+fn rejection(socket: &Socket<Adapter>, error: Error) -> Box<dyn Display + Send> {
     if error.is_internal() {
-        tracing::error!(namespace = route.pattern(), sid = %socket.id, %error, "the auth hook failed");
+        tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, %error, "the auth hook failed");
         Box::new(AUTH_FAILED)
     } else {
-        tracing::debug!(namespace = route.pattern(), sid = %socket.id, %error, "connection refused");
+        tracing::debug!(namespace = %socket.ns(), socket_id = %socket.id, %error, "connection refused");
         Box::new(error.to_string())
     }
 }
@@ -180,7 +175,7 @@ async fn run_disconnect_hook<U: AuthUser>(
     let request_id = RequestId::next();
     let span = tracing::info_span!(
         "disconnect",
-        namespace = socket.ns(),
+        namespace = %socket.ns(),
         socket_id = %socket.id,
         user_id = conn.user_id(),
         request_id = %request_id,
@@ -222,7 +217,7 @@ fn hook_span<U: AuthUser>(
     tracing::info_span!(
         "hook",
         hook,
-        namespace = socket.ns(),
+        namespace = %socket.ns(),
         socket_id = %socket.id,
         user_id = conn.user_id(),
         request_id = %request_id,

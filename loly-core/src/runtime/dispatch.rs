@@ -62,7 +62,12 @@ impl<U: AuthUser> MessageHandler<Adapter, ViaLoly> for Dispatcher<U> {
 /// Steps 1 to 3 of the pipeline, on the socket's read path: a request id,
 /// the rate limits (before any decoding, so malformed spam is counted),
 /// then the handler's own decoding and the rest on a task.
-fn dispatch<U: AuthUser>(conn: &Arc<Conn<U>>, socket: Arc<Socket<Adapter>>, value: RawValue, ack_id: Option<i64>) {
+fn dispatch<U: AuthUser>(
+    conn: &Arc<Conn<U>>,
+    socket: Arc<Socket<Adapter>>,
+    value: RawValue,
+    ack_id: Option<i64>,
+) {
     let responder = Responder::new(socket.clone(), ack_id, RequestId::next());
     let event = CommonParser.read_event(&value).unwrap_or_default();
     let found = admit(conn, event);
@@ -100,8 +105,9 @@ fn admit<'r, U: AuthUser>(conn: &'r Conn<U>, event: &str) -> Result<&'r EventDef
 
 fn rate_limited(scope: LimitScope, wait: Duration) -> Error {
     let retry_after_ms = wait.as_millis().max(1) as u64;
-    Error::code(ErrorCode::RateLimit, "too many events")
-        .with_details(serde_json::json!({ "scope": scope.as_str(), "retryAfterMs": retry_after_ms }))
+    Error::code(ErrorCode::RateLimit, "too many events").with_details(
+        serde_json::json!({ "scope": scope.as_str(), "retryAfterMs": retry_after_ms }),
+    )
 }
 
 fn unknown_event(name: &str) -> Error {
@@ -110,21 +116,30 @@ fn unknown_event(name: &str) -> Error {
         .with_details(serde_json::json!({ "event": shown }))
 }
 
-fn event_span<U: AuthUser>(socket: &Socket<Adapter>, conn: &Conn<U>, event: &str, request_id: RequestId) -> tracing::Span {
+fn event_span<U: AuthUser>(
+    socket: &Socket<Adapter>,
+    conn: &Conn<U>,
+    event: &str,
+    request_id: RequestId,
+) -> tracing::Span {
     tracing::info_span!(
         "event",
-        namespace = socket.ns(),
+        namespace = %socket.ns(),
         socket_id = %socket.id,
         user_id = conn.user_id(),
-        event,
+        event = %event,
         request_id = %request_id,
     )
 }
 
 /// Runs the guard and the handler of a decoded event on its own task, so
 /// that one socket's events run concurrently.
-pub(crate) fn run_event<T, U, H, Fut>(call: EventCall<U>, data: T, guard: Option<GuardFn<U>>, handler: H)
-where
+pub(crate) fn run_event<T, U, H, Fut>(
+    call: EventCall<U>,
+    data: T,
+    guard: Option<GuardFn<U>>,
+    handler: H,
+) where
     T: Send + 'static,
     U: AuthUser,
     H: Fn(Ctx<T, U>) -> Fut + Send + 'static,
@@ -157,7 +172,11 @@ where
                 Err(_) => return responder.fail(&Error::internal("the guard panicked")),
             }
         }
-        let actions = Actions::new(SocketRef::from(socket), conn.route.io.clone(), responder.request_id());
+        let actions = Actions::new(
+            SocketRef::from(socket),
+            conn.route.io.clone(),
+            responder.request_id(),
+        );
         let ctx = Ctx::new(data, actions, conn, event);
         match AssertUnwindSafe(handler(ctx)).catch_unwind().await {
             Ok(output) => output.respond(&responder),

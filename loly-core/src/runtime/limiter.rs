@@ -28,7 +28,9 @@ impl Bucket {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / rate.per_second))
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / rate.per_second,
+            ))
         }
     }
 }
@@ -74,7 +76,12 @@ impl Limiter {
 
     /// Counts one event against its own limit; `slot` numbers the
     /// namespace's rate-limited events.
-    pub(crate) fn check_event(&mut self, slot: usize, rate: Rate, now: Instant) -> Result<(), Duration> {
+    pub(crate) fn check_event(
+        &mut self,
+        slot: usize,
+        rate: Rate,
+        now: Instant,
+    ) -> Result<(), Duration> {
         if self.events.len() <= slot {
             self.events.resize(slot + 1, None);
         }

@@ -86,13 +86,19 @@ mod tests {
     fn forwarded_headers_count_only_from_trusted_proxies() {
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let untrusted = settings(&[]);
-        assert_eq!(untrusted.client_ip(&parts("10.0.0.5", Some("1.2.3.4"))), Some(ip("10.0.0.5")));
+        assert_eq!(
+            untrusted.client_ip(&parts("10.0.0.5", Some("1.2.3.4"))),
+            Some(ip("10.0.0.5"))
+        );
         let trusted = settings(&["10.0.0.0/8"]);
         assert_eq!(
             trusted.client_ip(&parts("10.0.0.5", Some("6.6.6.6, 1.2.3.4, 10.0.0.9"))),
             Some(ip("1.2.3.4")),
             "the nearest untrusted hop, not a spoofable leftmost one"
         );
-        assert_eq!(trusted.client_ip(&parts("10.0.0.5", None)), Some(ip("10.0.0.5")));
+        assert_eq!(
+            trusted.client_ip(&parts("10.0.0.5", None)),
+            Some(ip("10.0.0.5"))
+        );
     }
 }
