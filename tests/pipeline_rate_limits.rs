@@ -154,3 +154,32 @@ async fn rate_limits_with_a_rust_client() {
     assert!(started.elapsed() < Duration::from_secs(5));
     client.close().await;
 }
+
+#[test]
+fn a_sockets_limiter_state_is_freed_when_the_socket_goes() {
+    let server = Server::start(APP, APP);
+    let result = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+        h.run(async () => {
+          const sockets = await Promise.all(Array.from({ length: 20 }, () => h.connect("/pipeline")));
+          // Each socket fills its own buckets: the socket's and `record`'s.
+          await Promise.all(sockets.map((s) => Promise.all(Array.from({ length: 12 }, () => h.ack(s, "record", { name: "x" })))));
+          const observer = await h.connect("/pipeline");
+          const during = (await h.ack(observer, "stats", {})).data.connections;
+          sockets.forEach((s) => s.close());
+          let after = during;
+          for (let i = 0; i < 100 && after !== 1; i++) {
+            await sleep(20);
+            after = (await h.ack(observer, "stats", {})).data.connections;
+          }
+          observer.close();
+          return { during, after };
+        });
+        "#,
+    );
+    assert_eq!(result["during"], 21);
+    assert_eq!(result["after"], 1, "only the observer's state is left");
+}

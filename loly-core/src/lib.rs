@@ -45,6 +45,7 @@ mod request_id;
 mod route;
 mod runtime;
 mod server;
+mod stats;
 mod user;
 
 #[doc(hidden)]
@@ -63,6 +64,7 @@ pub use request_id::RequestId;
 pub use route::{Route, Routes};
 pub use server::{App, ServeError};
 pub use socketioxide::socket::DisconnectReason;
+pub use stats::{RuntimeStats, runtime_stats};
 /// The `tracing` crate, for structured logs inside handlers (they run in the event's span).
 pub use tracing;
 pub use user::{AuthUser, NoUser};

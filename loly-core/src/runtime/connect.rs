@@ -19,6 +19,7 @@ use crate::{
     SocketRef,
     actions::user_room,
     runtime::{RouteRuntime, dispatch::Dispatcher, gate::Gate, limiter::Limiter},
+    stats::Counted,
 };
 
 /// What the framework keeps for each connected socket; freed with it.
@@ -30,6 +31,7 @@ pub(crate) struct Conn<U> {
     pub(crate) limiter: Mutex<Limiter>,
     /// Open once the connect hook has finished.
     pub(crate) gate: Gate,
+    _counted: Counted,
 }
 
 impl<U: AuthUser> Conn<U> {
@@ -127,6 +129,7 @@ async fn accept<U: AuthUser>(
         } else {
             Gate::opened()
         },
+        _counted: Counted::new(),
     });
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
