@@ -73,3 +73,18 @@ fn an_async_guard_sees_the_event_the_namespace_and_the_request() {
         "the user decides"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guards_with_a_rust_client() {
+    use loly_tests::rust_client::RustClient;
+    let server = Server::start(APP, APP);
+    let member = RustClient::connect_with(&server, "/rooms/open", Some(json!({ "token": "rui" })))
+        .await
+        .expect("connect");
+    assert_eq!(member.ack("enter", json!({})).await["data"]["by"], "rui");
+    assert_eq!(
+        member.ack("manage", json!({})).await["error"]["code"],
+        "FORBIDDEN"
+    );
+    member.close().await;
+}

@@ -50,3 +50,22 @@ fn two_hundred_concurrent_events_get_two_hundred_distinct_request_ids() {
     let all: HashSet<&str> = ids.iter().chain(&errors).copied().collect();
     assert_eq!(all.len(), 250, "errors carry their own ids too");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_events_from_a_rust_client_get_distinct_request_ids() {
+    use loly_tests::rust_client::RustClient;
+    let server = Server::start(APP, APP);
+    let mut client = RustClient::connect(&server, "/pipeline")
+        .await
+        .expect("connect");
+    // Plain emits: rust_socketio draws ack ids from 0..999, so many
+    // concurrent acks would collide on the client side.
+    futures_util::future::join_all((0..50).map(|_| client.emit("rid", serde_json::json!({}))))
+        .await;
+    let mut ids = HashSet::new();
+    for _ in 0..50 {
+        ids.insert(client.next("rid").await.as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 50);
+    client.close().await;
+}

@@ -8,6 +8,11 @@ use tokio::net::TcpListener;
 
 use crate::{Config, ConfigError, Routes, runtime::Settings};
 
+/// Packets that may wait to be written to one client. socketioxide's
+/// default (128) refuses emits when a burst of acks and replies outruns the
+/// socket; the queue grows in blocks, so a larger bound costs nothing until used.
+const OUTGOING_BUFFER: usize = 4096;
+
 /// Why the server stopped or could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -100,6 +105,7 @@ impl App {
         crate::logging::init(&config.realtime.logging);
         let (layer, io) = SocketIo::builder()
             .req_path(config.realtime.path.clone())
+            .max_buffer_size(OUTGOING_BUFFER)
             .build_layer();
         let settings = Arc::new(Settings::from_config(&config));
         for route in self.routes.into_vec() {
