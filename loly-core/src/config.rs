@@ -58,10 +58,68 @@ pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {
 pub struct RealtimeConfig {
     /// The HTTP path Socket.IO answers on; default `/wss`.
     pub path: String,
+    /// One instance, or a cluster on Redis.
+    pub scale: ScaleConfig,
     /// Connection and event limits.
     pub limits: LimitsConfig,
     /// Logging.
     pub logging: LoggingConfig,
+}
+
+/// The seed's `scale`: one instance, or many on Redis.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScaleConfig {
+    /// `single` (the default) or `cluster`.
+    pub mode: ScaleMode,
+    /// The socket.io adapter: what carries broadcasts between instances.
+    pub adapter: AdapterConfig,
+    /// The shared state store.
+    #[serde(alias = "stateStore")]
+    pub state_store: StateStoreConfig,
+}
+
+/// How many instances serve the app.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleMode {
+    /// One instance, everything in memory.
+    #[default]
+    Single,
+    /// Many instances sharing Redis.
+    Cluster,
+}
+
+/// The seed's `scale.adapter`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdapterConfig {
+    /// `redis` in cluster mode.
+    pub name: Option<String>,
+    /// The Redis URL; `REDIS_URL` when absent.
+    pub url: Option<String>,
+}
+
+/// The seed's `scale.stateStore`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateStoreConfig {
+    /// `memory` (single) or `redis` (cluster).
+    pub name: Option<String>,
+    /// The Redis URL; `REDIS_URL` when absent.
+    pub url: Option<String>,
+    /// Put before every key, exactly once; default `loly:rt:`.
+    pub prefix: String,
+}
+
+impl Default for StateStoreConfig {
+    fn default() -> Self {
+        StateStoreConfig {
+            name: None,
+            url: None,
+            prefix: "loly:rt:".into(),
+        }
+    }
 }
 
 /// The seed's `limits`: per-IP connections and the per-socket event rate.
@@ -112,6 +170,7 @@ impl Default for RealtimeConfig {
     fn default() -> Self {
         RealtimeConfig {
             path: "/wss".into(),
+            scale: ScaleConfig::default(),
             limits: LimitsConfig::default(),
             logging: LoggingConfig::default(),
         }

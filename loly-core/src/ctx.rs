@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    Actions, AuthUser, NoUser, Params, Request, RequestId, SocketIo, SocketRef, runtime::Conn,
+    Actions, AuthUser, NoUser, Params, Presence, Request, RequestId, SocketIo, SocketRef, State,
+    runtime::Conn,
 };
 
 /// Everything a handler gets: the typed payload, the actions, and the
@@ -74,6 +75,16 @@ impl<T, U: AuthUser> Ctx<T, U> {
     /// The underlying socketioxide socket.
     pub fn socket(&self) -> &SocketRef {
         self.actions.socket()
+    }
+
+    /// The shared state store (memory on one instance, Redis in a cluster).
+    pub fn state(&self) -> &State {
+        &self.actions.shared().state
+    }
+
+    /// Who is present in this namespace.
+    pub fn presence(&self) -> Presence<'_> {
+        Presence::new(self.actions.shared().presence.backend(), self.pathname())
     }
 
     /// The seed's `ctx.log`: logs a message in this event's span, so the

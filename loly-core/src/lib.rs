@@ -40,30 +40,39 @@ mod handshake;
 mod logging;
 mod params;
 mod payload;
+mod presence;
 mod rate;
+mod realtime;
 mod request_id;
 mod route;
 mod runtime;
 mod server;
+mod state;
 mod stats;
 mod user;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use actions::{Actions, RoomOperator, UserOperator};
-pub use config::{Config, ConfigError, LimitsConfig, LoggingConfig, RealtimeConfig, ServerConfig};
+pub use actions::{Actions, Broadcast, ERROR_EVENT, RoomOperator};
+pub use config::{
+    AdapterConfig, Config, ConfigError, LimitsConfig, LoggingConfig, RealtimeConfig, ScaleConfig,
+    ScaleMode, ServerConfig, StateStoreConfig,
+};
 pub use ctx::{Ctx, GuardCtx, Log};
 pub use error::{Error, ErrorCode, ErrorPayload};
 pub use handshake::{Handshake, Request};
 pub use loly_macros::{on_connect, on_disconnect, wss_auth, wss_event};
 pub use params::Params;
 pub use payload::{PayloadError, PayloadIssue};
+pub use presence::{MemoryPresence, Presence, PresenceBackend, PresenceChange, PresenceEvent};
 pub use rate::Rate;
+pub use realtime::{Realtime, Target};
 pub use request_id::RequestId;
 pub use route::{Route, Routes};
 pub use server::{App, ServeError};
 pub use socketioxide::socket::DisconnectReason;
+pub use state::{Kind, Lock, MemoryBackend, State, StateBackend, StateError, StateResult};
 pub use stats::{RuntimeStats, runtime_stats};
 /// The `tracing` crate, for structured logs inside handlers (they run in the event's span).
 pub use tracing;

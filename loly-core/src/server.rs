@@ -6,7 +6,10 @@ use axum::Router;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
-use crate::{Config, ConfigError, Routes, runtime::Settings};
+use crate::{
+    Config, ConfigError, MemoryBackend, MemoryPresence, Realtime, Routes, State,
+    presence::PresenceTracker, realtime::Shared, runtime::Settings,
+};
 
 /// Packets that may wait to be written to one client. socketioxide's
 /// default (128) refuses emits when a burst of acks and replies outruns the
@@ -49,6 +52,7 @@ pub struct App {
     config: Option<Config>,
     router: Router,
     crate_dir: Option<PathBuf>,
+    realtime: Realtime,
 }
 
 impl App {
@@ -59,7 +63,15 @@ impl App {
             routes,
             config: None,
             router: Router::new(),
+            realtime: Realtime::default(),
         }
+    }
+
+    /// A handle for code outside handlers (HTTP routes, background tasks):
+    /// emit to namespaces, rooms and users, use the state store. It works
+    /// once the server is serving.
+    pub fn realtime(&self) -> Realtime {
+        self.realtime.clone()
     }
 
     /// Uses `config` as it is, instead of loading `loly.toml` and the environment.
@@ -107,10 +119,19 @@ impl App {
             .req_path(config.realtime.path.clone())
             .max_buffer_size(OUTGOING_BUFFER)
             .build_layer();
-        let settings = Arc::new(Settings::from_config(&config));
+        let shared = Arc::new(Shared {
+            io,
+            settings: Settings::from_config(&config),
+            state: State::new(
+                Arc::new(MemoryBackend::new()),
+                config.realtime.scale.state_store.prefix.as_str(),
+            ),
+            presence: PresenceTracker::new(Box::new(MemoryPresence::default())),
+        });
         for route in self.routes.into_vec() {
-            route.mount(&io, &settings)?;
+            route.mount(&shared)?;
         }
+        self.realtime.start(shared);
         let app = self.router.layer(layer);
         let addr = SocketAddr::new(config.server.host, config.server.port);
         let listener = TcpListener::bind(addr)

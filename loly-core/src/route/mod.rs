@@ -6,11 +6,7 @@ pub use defs::{AuthDef, ConnectDef, DisconnectDef, EventDef, GuardFn, HandlerOut
 
 use std::sync::Arc;
 
-use crate::{
-    AuthUser, SocketIo,
-    runtime::{RouteRuntime, Settings},
-    server::ServeError,
-};
+use crate::{AuthUser, realtime::Shared, runtime::RouteRuntime, server::ServeError};
 
 /// Every namespace of an app; `routes::all()` returns it.
 #[derive(Default)]
@@ -88,14 +84,14 @@ impl Route {
         &self.event_names
     }
 
-    pub(crate) fn mount(self, io: &SocketIo, settings: &Arc<Settings>) -> Result<(), ServeError> {
-        self.mount.mount(io, settings.clone())
+    pub(crate) fn mount(self, shared: &Arc<Shared>) -> Result<(), ServeError> {
+        self.mount.mount(shared)
     }
 }
 
 /// Registers a typed route with socketioxide.
 pub(crate) trait Mount: Send + Sync {
-    fn mount(self: Box<Self>, io: &SocketIo, settings: Arc<Settings>) -> Result<(), ServeError>;
+    fn mount(self: Box<Self>, shared: &Arc<Shared>) -> Result<(), ServeError>;
 }
 
 /// Collects one namespace's handlers and hooks; the generated registry
@@ -141,8 +137,8 @@ impl<U: AuthUser> RouteBuilder<U> {
 }
 
 impl<U: AuthUser> Mount for RouteBuilder<U> {
-    fn mount(self: Box<Self>, io: &SocketIo, settings: Arc<Settings>) -> Result<(), ServeError> {
-        RouteRuntime::mount(*self, io, settings).map(|_: Arc<RouteRuntime<U>>| ())
+    fn mount(self: Box<Self>, shared: &Arc<Shared>) -> Result<(), ServeError> {
+        RouteRuntime::mount(*self, shared).map(|_: Arc<RouteRuntime<U>>| ())
     }
 }
 

@@ -94,7 +94,7 @@ async fn accept<U: AuthUser>(
     auth: &Option<RawValue>,
 ) -> MiddlewareResult {
     let params = route.params_of(socket.ns());
-    let ip = route.settings.client_ip(socket.req_parts());
+    let ip = route.shared.settings.client_ip(socket.req_parts());
     let (user, params) = match &route.auth {
         None => (None, params),
         Some(hook) => {
@@ -123,7 +123,7 @@ async fn accept<U: AuthUser>(
         params,
         ip,
         route: route.clone(),
-        limiter: Mutex::new(Limiter::new(route.settings.socket_rate)),
+        limiter: Mutex::new(Limiter::new(route.shared.settings.socket_rate)),
         gate: if has_connect_hook {
             Gate::default()
         } else {
@@ -133,13 +133,20 @@ async fn accept<U: AuthUser>(
     });
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
+        route.shared.presence.joined(socket.ns(), id).await;
     }
     socket.on_fallback(Dispatcher::new(conn.clone()));
     let on_leave = conn.clone();
     socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
         // Events still waiting for the connect hook go on (and find the socket closed).
         on_leave.gate.open();
+        let user_id = on_leave.user_id().map(str::to_owned);
+        let namespace = socket.ns().to_owned();
+        let shared = on_leave.route.shared.clone();
         run_disconnect_hook(socket, on_leave, reason).await;
+        if let Some(id) = user_id {
+            shared.presence.left(&namespace, &id).await;
+        }
     });
     if has_connect_hook {
         route.hold_pending(socket.id, conn);
@@ -186,7 +193,7 @@ async fn run_disconnect_hook<U: AuthUser>(
     );
     let ctx = Ctx::new(
         (),
-        Actions::new(socket, conn.route.io.clone(), request_id),
+        Actions::new(socket, conn.route.shared.clone(), request_id),
         conn.clone(),
         "",
     );
@@ -202,7 +209,7 @@ fn hook_ctx<U: AuthUser>(
     conn: Arc<Conn<U>>,
     request_id: RequestId,
 ) -> Ctx<(), U> {
-    let io = conn.route.io.clone();
+    let io = conn.route.shared.clone();
     Ctx::new(
         (),
         Actions::new(SocketRef::from(socket), io, request_id),

@@ -92,7 +92,7 @@ fn admit<'r, U: AuthUser>(conn: &'r Conn<U>, event: &str) -> Result<&'r EventDef
     let now = Instant::now();
     let mut limiter = conn.limiter.lock().unwrap_or_else(|e| e.into_inner());
     limiter
-        .check_socket(route.settings.socket_rate, now)
+        .check_socket(route.shared.settings.socket_rate, now)
         .map_err(|wait| rate_limited(LimitScope::Socket, wait))?;
     let def = route.event(event).ok_or_else(|| unknown_event(event))?;
     if let (Some(slot), Some(rate)) = (def.slot, def.rate) {
@@ -174,7 +174,7 @@ pub(crate) fn run_event<T, U, H, Fut>(
         }
         let actions = Actions::new(
             SocketRef::from(socket),
-            conn.route.io.clone(),
+            conn.route.shared.clone(),
             responder.request_id(),
         );
         let ctx = Ctx::new(data, actions, conn, event);

@@ -8,9 +8,10 @@ use std::{
 use socketioxide_core::Sid;
 
 use crate::{
-    AuthUser, Params, SocketIo,
+    AuthUser, Params,
+    realtime::Shared,
     route::{AuthDef, ConnectDef, DisconnectDef, EventDef, RouteBuilder},
-    runtime::{Conn, Settings, connect::NamespaceHandler},
+    runtime::{Conn, connect::NamespaceHandler},
     server::ServeError,
 };
 
@@ -27,8 +28,7 @@ pub(crate) struct RouteRuntime<U> {
     pub(super) disconnect: Option<DisconnectDef<U>>,
     /// Sorted by name for binary search.
     events: Box<[EventDef<U>]>,
-    pub(super) io: SocketIo,
-    pub(super) settings: Arc<Settings>,
+    pub(crate) shared: Arc<Shared>,
     /// Connections whose auth passed and whose connect hook has not started yet.
     pending: Mutex<HashMap<Sid, Arc<Conn<U>>>>,
 }
@@ -36,9 +36,9 @@ pub(crate) struct RouteRuntime<U> {
 impl<U: AuthUser> RouteRuntime<U> {
     pub(crate) fn mount(
         route: RouteBuilder<U>,
-        io: &SocketIo,
-        settings: Arc<Settings>,
+        shared: &Arc<Shared>,
     ) -> Result<Arc<Self>, ServeError> {
+        let io = &shared.io;
         let (param_names, param_segments): (Vec<Box<str>>, Vec<usize>) = route
             .namespace
             .split('/')
@@ -64,8 +64,7 @@ impl<U: AuthUser> RouteRuntime<U> {
             connect: route.connect,
             disconnect: route.disconnect,
             events: events.into(),
-            io: io.clone(),
-            settings,
+            shared: shared.clone(),
             pending: Mutex::default(),
         });
         let handler = NamespaceHandler(runtime.clone());
