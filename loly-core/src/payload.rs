@@ -57,12 +57,25 @@ impl From<PayloadError> for Error {
     }
 }
 
-/// Decodes the event's first argument as `T` with serde alone.
+/// Decodes the event's first argument as `T` with serde alone. An event
+/// sent without an argument, or with `null`, decodes as `{}` when `T`
+/// cannot be decoded from that, so a schema whose fields all have defaults
+/// accepts `socket.emit("increment")`.
 pub fn decode_plain<T: DeserializeOwned>(raw: &mut RawValue) -> Result<T, PayloadError> {
     match CommonParser.decode_value::<T>(raw, true) {
         Ok(value) => Ok(value),
+        Err(_) if has_no_payload(raw) => {
+            serde_json::from_str("{}").map_err(|_| explain_decode_failure::<T>(raw))
+        }
         Err(_) => Err(explain_decode_failure::<T>(raw)),
     }
+}
+
+/// Whether the packet is `["event"]` or `["event", null]`.
+fn has_no_payload(raw: &RawValue) -> bool {
+    raw.as_str()
+        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(text).ok())
+        .is_some_and(|items| items.len() == 1 || (items.len() == 2 && items[1].is_null()))
 }
 
 /// Decodes the event's first argument as `T`, then runs its validator rules.
@@ -209,6 +222,22 @@ mod tests {
         text: String,
         #[validate(range(min = 1, max = 10))]
         by: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Step {
+        #[serde(default)]
+        by: u32,
+    }
+
+    #[test]
+    fn a_missing_payload_decodes_as_an_empty_object() {
+        let step: Step = decode_plain(&mut raw(r#"["increment"]"#)).unwrap();
+        assert_eq!(step.by, 0);
+        let step: Step = decode_plain(&mut raw(r#"["increment",null]"#)).unwrap();
+        assert_eq!(step.by, 0);
+        assert!(decode_plain::<Message>(&mut raw(r#"["m"]"#)).is_err());
+        assert!(decode_plain::<Step>(&mut raw(r#"["increment", 5]"#)).is_err());
     }
 
     #[test]
