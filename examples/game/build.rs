@@ -1,0 +1,5 @@
+//! Turns app/wss into the route registry.
+
+fn main() {
+    loly_build::build();
+}
