@@ -284,6 +284,23 @@ impl Config {
                     message,
                 })?;
         }
+        if let Some(mode) = env_value::<String>("LOLY_SCALE_MODE")? {
+            self.realtime.scale.mode = match mode.as_str() {
+                "single" => ScaleMode::Single,
+                "cluster" => ScaleMode::Cluster,
+                other => {
+                    return Err(ConfigError::Env {
+                        name: "LOLY_SCALE_MODE",
+                        message: format!("`{other}` is neither `single` nor `cluster`"),
+                    });
+                }
+            };
+        }
+        if let Some(url) = env_value::<String>("REDIS_URL")? {
+            let scale = &mut self.realtime.scale;
+            scale.adapter.url.get_or_insert_with(|| url.clone());
+            scale.state_store.url.get_or_insert(url);
+        }
         if let Some(level) = env_value::<String>("LOLY_LOG")? {
             self.realtime.logging.level = level;
         }
@@ -328,5 +345,16 @@ mod tests {
         let err = Config::from_toml("[server]\nport = 1\nbogus = 2\n").unwrap_err();
         assert!(err.contains("bogus"), "{err}");
         assert!(err.contains("line 3"), "{err}");
+    }
+}
+
+impl ScaleConfig {
+    /// The Redis URL cluster mode uses: the adapter's, else the state
+    /// store's (either may come from `REDIS_URL`).
+    pub fn redis_url(&self) -> Option<&str> {
+        self.adapter
+            .url
+            .as_deref()
+            .or(self.state_store.url.as_deref())
     }
 }

@@ -33,6 +33,7 @@
 //! registry that [`routes!`] includes.
 
 mod actions;
+mod cluster;
 mod config;
 mod ctx;
 mod error;
@@ -55,6 +56,7 @@ mod user;
 pub mod __private;
 
 pub use actions::{Actions, Broadcast, ERROR_EVENT, RoomOperator};
+pub use cluster::{ENTRY_TTL as PRESENCE_TTL, HEARTBEAT, RedisBackend};
 pub use config::{
     AdapterConfig, Config, ConfigError, LimitsConfig, LoggingConfig, RealtimeConfig, ScaleConfig,
     ScaleMode, ServerConfig, StateStoreConfig,
@@ -78,8 +80,9 @@ pub use stats::{RuntimeStats, runtime_stats};
 pub use tracing;
 pub use user::{AuthUser, NoUser};
 
-/// The socket.io adapter every namespace runs on.
-pub type Adapter = socketioxide::adapter::LocalAdapter;
+/// The socket.io adapter every namespace runs on (socketioxide-redis's,
+/// which is a no-op without Redis).
+pub type Adapter = cluster::LolyAdapter<socketioxide::adapter::Emitter>;
 /// A connected socket, as socketioxide gives it (the escape hatch under [`Ctx::socket`]).
 pub type SocketRef = socketioxide::extract::SocketRef<Adapter>;
 /// The socket.io server (the escape hatch under [`Ctx::io`]).

@@ -1,6 +1,6 @@
 //! What the whole server shares, and the handle code outside handlers uses.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -8,9 +8,11 @@ use tokio::sync::broadcast;
 use crate::{
     Error, SocketIo, State,
     actions::{check_room, user_room},
+    cluster::Subscriptions,
     presence::{Presence, PresenceEvent, PresenceTracker},
-    runtime::Settings,
+    runtime::{IpLimiter, LiveSockets, Settings},
 };
+use tokio_util::task::TaskTracker;
 
 /// The server's shared parts: the socket.io server, settings, state, presence.
 pub(crate) struct Shared {
@@ -18,6 +20,34 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) state: State,
     pub(crate) presence: PresenceTracker,
+    /// Per-namespace cluster subscriptions a connecting socket waits for.
+    pub(crate) subscriptions: Subscriptions,
+    pub(crate) ip_limiter: IpLimiter,
+    /// Disconnect hooks running now: shutdown waits for them.
+    pub(crate) hooks: TaskTracker,
+    /// Every mounted namespace, for shutdown.
+    pub(crate) routes: Mutex<Vec<Arc<dyn LiveSockets>>>,
+}
+
+impl Shared {
+    pub(crate) fn track(&self, route: Arc<dyn LiveSockets>) {
+        self.routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(route);
+    }
+
+    /// Makes every socket leave: their disconnect hooks run, their presence goes.
+    pub(crate) async fn leave_all(&self) {
+        let routes: Vec<Arc<dyn LiveSockets>> = self
+            .routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for route in routes {
+            route.leave_all().await;
+        }
+    }
 }
 
 /// A handle to a running server for code outside handlers: HTTP routes,

@@ -33,6 +33,11 @@ impl RequestId {
     }
 }
 
+/// This process's id in the cluster: distinct for each instance.
+pub(crate) fn instance_id() -> String {
+    format!("{:08x}-{}", instance_tag(), std::process::id())
+}
+
 fn instance_tag() -> u32 {
     static TAG: OnceLock<u32> = OnceLock::new();
     *TAG.get_or_init(|| {

@@ -1,14 +1,22 @@
 //! Serving the routes: axum + socketioxide.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 use axum::Router;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
+use socketioxide_redis::{RedisAdapterConfig, RedisAdapterCtr};
+use tokio_util::task::TaskTracker;
+
 use crate::{
-    Config, ConfigError, MemoryBackend, MemoryPresence, Realtime, Routes, State,
-    presence::PresenceTracker, realtime::Shared, runtime::Settings,
+    Adapter, Config, ConfigError, MemoryBackend, MemoryPresence, PresenceBackend, Realtime, Routes,
+    ScaleMode, State, StateBackend,
+    cluster::{self, AdapterState, ClusterDriver, ClusterRegistry, HEARTBEAT},
+    presence::PresenceTracker,
+    realtime::Shared,
+    request_id::instance_id,
+    runtime::{IpLimiter, Settings},
 };
 
 /// Packets that may wait to be written to one client. socketioxide's
@@ -40,6 +48,9 @@ pub enum ServeError {
         /// Why.
         reason: String,
     },
+    /// Cluster mode cannot use Redis.
+    #[error("{0}")]
+    Redis(String),
     /// The server failed while running.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -108,45 +119,151 @@ impl App {
         }
     }
 
-    /// Serves until ctrl-c or SIGTERM.
+    /// Serves until ctrl-c or SIGTERM, then shuts down gracefully: stops
+    /// accepting, disconnects every socket (running the disconnect hooks),
+    /// clears this instance's presence, and returns.
     pub async fn serve(self) -> Result<(), ServeError> {
         let config = match self.config {
             Some(config) => config,
             None => Config::load(self.crate_dir.as_deref())?,
         };
         crate::logging::init(&config.realtime.logging);
+        let parts = Parts::open(&config).await?;
+        let adapter = AdapterState::new(
+            RedisAdapterCtr::new_with_driver(
+                parts.driver,
+                RedisAdapterConfig::new().with_prefix(format!("{}socket.io", parts.prefix)),
+            ),
+            parts.registry.is_some(),
+        );
+        let subscriptions = adapter.subscriptions();
         let (layer, io) = SocketIo::builder()
             .req_path(config.realtime.path.clone())
             .max_buffer_size(OUTGOING_BUFFER)
+            .with_adapter::<Adapter>(adapter)
             .build_layer();
+        let limit = config.realtime.limits.connections_per_ip;
         let shared = Arc::new(Shared {
-            io,
+            io: io.clone(),
             settings: Settings::from_config(&config),
-            state: State::new(
-                Arc::new(MemoryBackend::new()),
-                config.realtime.scale.state_store.prefix.as_str(),
-            ),
-            presence: PresenceTracker::new(Box::new(MemoryPresence::default())),
+            state: State::new(parts.state, parts.prefix.as_str()),
+            presence: PresenceTracker::new(parts.presence),
+            subscriptions,
+            ip_limiter: match &parts.registry {
+                Some(registry) => IpLimiter::Cluster {
+                    limit,
+                    registry: registry.clone(),
+                },
+                None => IpLimiter::local(limit),
+            },
+            hooks: TaskTracker::new(),
+            routes: Default::default(),
         });
+        let mut subscribing = Vec::new();
         for route in self.routes.into_vec() {
-            route.mount(&shared)?;
+            subscribing.extend(route.mount(&shared)?);
         }
-        self.realtime.start(shared);
+        for init in subscribing {
+            init.await.map_err(|e| ServeError::Redis(e.to_string()))?;
+        }
+        if let Some(registry) = parts.registry.clone() {
+            tokio::spawn(heartbeat(registry));
+        }
+        self.realtime.start(shared.clone());
+
         let app = self.router.layer(layer);
         let addr = SocketAddr::new(config.server.host, config.server.port);
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr()?;
-        tracing::info!(address = %local, path = %config.realtime.path, "listening");
+        tracing::info!(address = %local, path = %config.realtime.path, mode = ?config.realtime.scale.mode, "listening");
         println!("loly: listening on http://{local}{}", config.realtime.path);
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            // socketioxide's close does not run disconnect handlers: run
+            // them first, then close the transports (clients reconnect elsewhere).
+            shared.leave_all().await;
+            io.close().await;
+            shared.hooks.close();
+            let _ = tokio::time::timeout(HOOKS_GRACE, shared.hooks.wait()).await;
+            if let Some(registry) = &parts.registry {
+                if let Err(error) = registry.clear().await {
+                    tracing::warn!(%error, "presence not cleared; it expires on its own");
+                }
+            }
+        })
         .await?;
         Ok(())
+    }
+}
+
+/// How long shutdown waits for disconnect hooks.
+const HOOKS_GRACE: Duration = Duration::from_secs(10);
+
+/// What differs between one instance and a cluster.
+struct Parts {
+    driver: ClusterDriver,
+    state: Arc<dyn StateBackend>,
+    presence: Box<dyn PresenceBackend>,
+    registry: Option<ClusterRegistry>,
+    prefix: String,
+}
+
+impl Parts {
+    async fn open(config: &Config) -> Result<Parts, ServeError> {
+        let scale = &config.realtime.scale;
+        let prefix = scale.state_store.prefix.clone();
+        if scale.mode == ScaleMode::Single {
+            return Ok(Parts {
+                driver: ClusterDriver::local(),
+                state: Arc::new(MemoryBackend::new()),
+                presence: Box::new(MemoryPresence::default()),
+                registry: None,
+                prefix,
+            });
+        }
+        let url = scale.redis_url().ok_or_else(|| {
+            ServeError::Redis(
+                "cluster mode needs Redis: set realtime.scale.adapter.url (or state_store.url, or REDIS_URL)".into(),
+            )
+        })?;
+        let cluster = cluster::connect(url, &prefix, &instance_id())
+            .await
+            .map_err(ServeError::Redis)?;
+        Ok(Parts {
+            driver: cluster.driver,
+            state: Arc::new(cluster.state),
+            presence: Box::new(cluster.registry.clone()),
+            registry: Some(cluster.registry),
+            prefix,
+        })
+    }
+}
+
+/// Keeps this instance's presence alive, and Redis' connection checked.
+async fn heartbeat(registry: ClusterRegistry) {
+    let mut ticks = tokio::time::interval(HEARTBEAT);
+    let mut healthy = true;
+    loop {
+        ticks.tick().await;
+        match registry.heartbeat().await {
+            Ok(()) if !healthy => {
+                healthy = true;
+                tracing::info!("Redis is reachable again");
+            }
+            Ok(()) => {}
+            Err(error) if healthy => {
+                healthy = false;
+                tracing::error!(%error, "Redis is unreachable; serving local clients only");
+            }
+            Err(_) => {}
+        }
     }
 }
 

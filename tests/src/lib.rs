@@ -4,6 +4,7 @@
 
 pub mod cargo;
 pub mod node;
+pub mod redis;
 pub mod rust_client;
 pub mod server;
 

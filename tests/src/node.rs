@@ -73,3 +73,62 @@ fn wait_with_timeout(child: std::process::Child, limit: Duration) -> std::proces
         }
     }
 }
+
+/// A Node script left running; killed when dropped.
+pub struct NodeProcess {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl NodeProcess {
+    /// The next line starting with `prefix` (30 s at most), skipping others.
+    pub fn wait_for_line(&mut self, prefix: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => continue,
+                Err(_) => panic!("no line starting with `{prefix}` within 30 s"),
+            }
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `script` with Node against `server` and leaves it running; read
+/// its output with [`NodeProcess::wait_for_line`].
+pub fn spawn(server: &Server, script: &str) -> NodeProcess {
+    use std::io::{BufRead, BufReader};
+    let dir = node_dir();
+    let mut child = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .env(
+            "NODE_PATH",
+            format!("{}:{}", dir.join("node_modules").display(), dir.display()),
+        )
+        .env("LOLY_URL", &server.base_url)
+        .env("LOLY_PATH", &server.path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node is installed");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    NodeProcess { child, lines }
+}

@@ -6,7 +6,9 @@ pub use defs::{AuthDef, ConnectDef, DisconnectDef, EventDef, GuardFn, HandlerOut
 
 use std::sync::Arc;
 
-use crate::{AuthUser, realtime::Shared, runtime::RouteRuntime, server::ServeError};
+use crate::{
+    AuthUser, cluster::LolyInit, realtime::Shared, runtime::RouteRuntime, server::ServeError,
+};
 
 /// Every namespace of an app; `routes::all()` returns it.
 #[derive(Default)]
@@ -84,14 +86,16 @@ impl Route {
         &self.event_names
     }
 
-    pub(crate) fn mount(self, shared: &Arc<Shared>) -> Result<(), ServeError> {
+    /// Registers the namespace; a static one also returns its cluster
+    /// subscription, to await before serving.
+    pub(crate) fn mount(self, shared: &Arc<Shared>) -> Result<Option<LolyInit>, ServeError> {
         self.mount.mount(shared)
     }
 }
 
 /// Registers a typed route with socketioxide.
 pub(crate) trait Mount: Send + Sync {
-    fn mount(self: Box<Self>, shared: &Arc<Shared>) -> Result<(), ServeError>;
+    fn mount(self: Box<Self>, shared: &Arc<Shared>) -> Result<Option<LolyInit>, ServeError>;
 }
 
 /// Collects one namespace's handlers and hooks; the generated registry
@@ -137,8 +141,8 @@ impl<U: AuthUser> RouteBuilder<U> {
 }
 
 impl<U: AuthUser> Mount for RouteBuilder<U> {
-    fn mount(self: Box<Self>, shared: &Arc<Shared>) -> Result<(), ServeError> {
-        RouteRuntime::mount(*self, shared).map(|_: Arc<RouteRuntime<U>>| ())
+    fn mount(self: Box<Self>, shared: &Arc<Shared>) -> Result<Option<LolyInit>, ServeError> {
+        RouteRuntime::mount(*self, shared)
     }
 }
 

@@ -6,7 +6,11 @@ use std::{
     net::IpAddr,
     panic::AssertUnwindSafe,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
 use futures_util::FutureExt;
@@ -18,7 +22,7 @@ use crate::{
     Actions, Adapter, AuthUser, Ctx, DisconnectReason, Error, Handshake, Params, RequestId,
     SocketRef,
     actions::user_room,
-    runtime::{RouteRuntime, dispatch::Dispatcher, gate::Gate, limiter::Limiter},
+    runtime::{Refusal, RouteRuntime, dispatch::Dispatcher, gate::Gate, limiter::Limiter},
     stats::Counted,
 };
 
@@ -27,10 +31,14 @@ pub(crate) struct Conn<U> {
     pub(crate) user: Option<U>,
     pub(crate) params: Params,
     pub(crate) ip: Option<IpAddr>,
+    /// Whether this socket holds one of its address's connection slots.
+    ip_slot: bool,
     pub(crate) route: Arc<RouteRuntime<U>>,
     pub(crate) limiter: Mutex<Limiter>,
     /// Open once the connect hook has finished.
     pub(crate) gate: Gate,
+    /// Set once the socket has left, so leaving runs once.
+    left: AtomicBool,
     _counted: Counted,
 }
 
@@ -58,7 +66,7 @@ impl<U: AuthUser> ConnectHandler<Adapter, ViaLoly> for NamespaceHandler<U> {
     /// Runs after the connect packet went out: the connect hook.
     fn call(&self, socket: Arc<Socket<Adapter>>, _auth: Option<RawValue>) {
         let route = &self.0;
-        let (Some(_), Some(conn)) = (&route.connect, route.take_pending(socket.id)) else {
+        let (Some(_), Some(conn)) = (&route.connect, route.live(socket.id)) else {
             return;
         };
         let request_id = RequestId::next();
@@ -93,65 +101,133 @@ async fn accept<U: AuthUser>(
     socket: Arc<Socket<Adapter>>,
     auth: &Option<RawValue>,
 ) -> MiddlewareResult {
-    let params = route.params_of(socket.ns());
-    let ip = route.shared.settings.client_ip(socket.req_parts());
-    let (user, params) = match &route.auth {
-        None => (None, params),
-        Some(hook) => {
-            let handshake = Handshake::new(
-                SocketRef::from(socket.clone()),
-                auth_payload(auth.as_ref()),
-                ip,
-                params,
-            );
-            let outcome = AssertUnwindSafe((hook.call)(&handshake))
-                .catch_unwind()
-                .await;
-            match outcome {
-                Ok(Ok(user)) => (user, handshake.into_params()),
-                Ok(Err(error)) => return Err(rejection(&socket, error)),
-                Err(_) => {
-                    tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, "the auth hook panicked");
-                    return Err(Box::new(AUTH_FAILED));
-                }
+    let shared = &route.shared;
+    let ip = shared.settings.client_ip(socket.req_parts());
+    let sid = socket.id.to_string();
+    let slot = match ip {
+        Some(ip) => match shared.ip_limiter.acquire(ip, &sid).await {
+            Ok(()) => Some(ip),
+            Err(Refusal::Full) => {
+                tracing::debug!(%ip, namespace = %socket.ns(), "too many connections from one address");
+                return Err(Box::new(CONNECTION_LIMIT));
             }
+            Err(Refusal::Unavailable(error)) => {
+                // Redis is down: keep serving rather than lock everyone out.
+                tracing::warn!(%error, %ip, "the per-address limit could not be checked");
+                None
+            }
+        },
+        None => None,
+    };
+    let accepted = authenticate(&route, &socket, auth, ip).await;
+    let (user, params) = match accepted {
+        Ok(accepted) => accepted,
+        Err(refusal) => {
+            if let Some(ip) = slot {
+                shared.ip_limiter.release(ip, &sid).await;
+            }
+            return Err(refusal);
         }
     };
+    // In a cluster, a namespace's first socket waits until the namespace
+    // hears the other instances, so no broadcast can miss it.
+    if !shared
+        .subscriptions
+        .ready(socket.ns(), SUBSCRIBE_WAIT)
+        .await
+    {
+        tracing::warn!(namespace = %socket.ns(), "the namespace is not subscribed to the cluster yet");
+    }
     let has_connect_hook = route.connect.is_some();
     let conn = Arc::new(Conn {
         user,
         params,
         ip,
+        ip_slot: slot.is_some(),
         route: route.clone(),
-        limiter: Mutex::new(Limiter::new(route.shared.settings.socket_rate)),
+        limiter: Mutex::new(Limiter::new(shared.settings.socket_rate)),
         gate: if has_connect_hook {
             Gate::default()
         } else {
             Gate::opened()
         },
+        left: AtomicBool::new(false),
         _counted: Counted::new(),
     });
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
-        route.shared.presence.joined(socket.ns(), id).await;
+        shared.presence.joined(socket.ns(), id).await;
     }
     socket.on_fallback(Dispatcher::new(conn.clone()));
     let on_leave = conn.clone();
     socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
-        // Events still waiting for the connect hook go on (and find the socket closed).
-        on_leave.gate.open();
-        let user_id = on_leave.user_id().map(str::to_owned);
-        let namespace = socket.ns().to_owned();
-        let shared = on_leave.route.shared.clone();
-        run_disconnect_hook(socket, on_leave, reason).await;
-        if let Some(id) = user_id {
-            shared.presence.left(&namespace, &id).await;
-        }
+        leave(socket, on_leave, reason).await;
     });
-    if has_connect_hook {
-        route.hold_pending(socket.id, conn);
-    }
+    route.add_live(SocketRef::from(socket), conn);
     Ok(())
+}
+
+/// How long a socket waits for its namespace's cluster subscription.
+const SUBSCRIBE_WAIT: Duration = Duration::from_secs(5);
+
+/// The message a client reads when its address holds too many connections.
+const CONNECTION_LIMIT: &str = "CONNECTION_LIMIT: too many connections from this address";
+
+/// Runs the auth hook, if any: the user (or none) and the params.
+async fn authenticate<U: AuthUser>(
+    route: &RouteRuntime<U>,
+    socket: &Arc<Socket<Adapter>>,
+    auth: &Option<RawValue>,
+    ip: Option<IpAddr>,
+) -> Result<(Option<U>, Params), Box<dyn Display + Send>> {
+    let params = route.params_of(socket.ns());
+    let Some(hook) = &route.auth else {
+        return Ok((None, params));
+    };
+    let handshake = Handshake::new(
+        SocketRef::from(socket.clone()),
+        auth_payload(auth.as_ref()),
+        ip,
+        params,
+    );
+    let outcome = AssertUnwindSafe((hook.call)(&handshake))
+        .catch_unwind()
+        .await;
+    match outcome {
+        Ok(Ok(user)) => Ok((user, handshake.into_params())),
+        Ok(Err(error)) => Err(rejection(socket, error)),
+        Err(_) => {
+            tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, "the auth hook panicked");
+            Err(Box::new(AUTH_FAILED))
+        }
+    }
+}
+
+/// A socket left: events still waiting go on (and find it closed), the
+/// disconnect hook runs, and its presence and address slot are given back.
+pub(super) async fn leave<U: AuthUser>(
+    socket: SocketRef,
+    conn: Arc<Conn<U>>,
+    reason: DisconnectReason,
+) {
+    let shared = conn.route.shared.clone();
+    let _running = shared.hooks.token();
+    if conn.left.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    conn.route.remove_live(socket.id);
+    conn.gate.open();
+    let namespace = socket.ns().to_owned();
+    let sid = socket.id.to_string();
+    let user_id = conn.user_id().map(str::to_owned);
+    let slot = conn.ip.filter(|_| conn.ip_slot);
+    run_disconnect_hook(socket, conn, reason).await;
+    if let Some(id) = user_id {
+        shared.presence.left(&namespace, &id).await;
+    }
+    if let Some(ip) = slot {
+        shared.ip_limiter.release(ip, &sid).await;
+    }
 }
 
 /// The message a client reads when the auth hook failed on the server's side.

@@ -5,10 +5,12 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use futures_util::future::BoxFuture;
 use socketioxide_core::Sid;
 
 use crate::{
-    AuthUser, Params,
+    AuthUser, DisconnectReason, Params, SocketRef,
+    cluster::LolyInit,
     realtime::Shared,
     route::{AuthDef, ConnectDef, DisconnectDef, EventDef, RouteBuilder},
     runtime::{Conn, connect::NamespaceHandler},
@@ -29,15 +31,16 @@ pub(crate) struct RouteRuntime<U> {
     /// Sorted by name for binary search.
     events: Box<[EventDef<U>]>,
     pub(crate) shared: Arc<Shared>,
-    /// Connections whose auth passed and whose connect hook has not started yet.
-    pending: Mutex<HashMap<Sid, Arc<Conn<U>>>>,
+    /// Every connected socket of this namespace pattern, so that shutdown
+    /// can run their disconnect hooks (socketioxide's close does not).
+    live: Mutex<HashMap<Sid, (SocketRef, Arc<Conn<U>>)>>,
 }
 
 impl<U: AuthUser> RouteRuntime<U> {
     pub(crate) fn mount(
         route: RouteBuilder<U>,
         shared: &Arc<Shared>,
-    ) -> Result<Arc<Self>, ServeError> {
+    ) -> Result<Option<LolyInit>, ServeError> {
         let io = &shared.io;
         let (param_names, param_segments): (Vec<Box<str>>, Vec<usize>) = route
             .namespace
@@ -65,11 +68,12 @@ impl<U: AuthUser> RouteRuntime<U> {
             disconnect: route.disconnect,
             events: events.into(),
             shared: shared.clone(),
-            pending: Mutex::default(),
+            live: Mutex::default(),
         });
+        shared.track(runtime.clone());
         let handler = NamespaceHandler(runtime.clone());
-        if runtime.param_names.is_empty() {
-            io.ns(runtime.pattern, handler);
+        let subscribing = if runtime.param_names.is_empty() {
+            Some(io.ns(runtime.pattern, handler))
         } else {
             io.dyn_ns(runtime.pattern, handler)
                 .map_err(|source| ServeError::Namespace {
@@ -77,13 +81,14 @@ impl<U: AuthUser> RouteRuntime<U> {
                     file: runtime.file.to_owned(),
                     reason: source.to_string(),
                 })?;
-        }
+            None
+        };
         tracing::debug!(
             namespace = runtime.pattern,
             file = runtime.file,
             "namespace mounted"
         );
-        Ok(runtime)
+        Ok(subscribing)
     }
 
     /// The namespace pattern: `/game/{roomId}`.
@@ -113,17 +118,49 @@ impl<U: AuthUser> RouteRuntime<U> {
         Params::new(self.param_names.clone(), values)
     }
 
-    pub(super) fn hold_pending(&self, sid: Sid, conn: Arc<Conn<U>>) {
-        self.pending
+    pub(super) fn add_live(&self, socket: SocketRef, conn: Arc<Conn<U>>) {
+        self.live
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(sid, conn);
+            .insert(socket.id, (socket, conn));
     }
 
-    pub(super) fn take_pending(&self, sid: Sid) -> Option<Arc<Conn<U>>> {
-        self.pending
+    pub(super) fn live(&self, sid: Sid) -> Option<Arc<Conn<U>>> {
+        self.live
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&sid)
+            .get(&sid)
+            .map(|(_, conn)| conn.clone())
+    }
+
+    pub(super) fn remove_live(&self, sid: Sid) {
+        self.live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&sid);
+    }
+}
+
+/// A namespace whose sockets can all be made to leave: a graceful shutdown.
+pub(crate) trait LiveSockets: Send + Sync {
+    /// Runs every socket's disconnect hook and gives back its presence.
+    fn leave_all(&self) -> BoxFuture<'_, ()>;
+}
+
+impl<U: AuthUser> LiveSockets for RouteRuntime<U> {
+    fn leave_all(&self) -> BoxFuture<'_, ()> {
+        let sockets: Vec<(SocketRef, Arc<Conn<U>>)> = self
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        Box::pin(async move {
+            let leaving = sockets.into_iter().map(|(socket, conn)| {
+                super::connect::leave(socket, conn, DisconnectReason::ClosingServer)
+            });
+            futures_util::future::join_all(leaving).await;
+        })
     }
 }

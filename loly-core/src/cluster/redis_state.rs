@@ -1,0 +1,201 @@
+//! The state store on Redis: atomic commands, Lua where steps must be one.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use redis::{AsyncCommands, Script, aio::ConnectionManager};
+
+use crate::state::{StateBackend, StateError, StateResult};
+
+/// Keeps state in Redis, shared by every instance. Values are JSON text;
+/// TTLs are Redis' own.
+#[derive(Clone)]
+pub struct RedisBackend {
+    conn: ConnectionManager,
+}
+
+impl RedisBackend {
+    /// A backend on an open connection.
+    pub fn new(conn: ConnectionManager) -> Self {
+        RedisBackend { conn }
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+}
+
+/// Turns a Redis error into the store's: type errors keep their meaning,
+/// anything else means Redis could not be used.
+pub(crate) fn state_error(key: &str, error: redis::RedisError) -> StateError {
+    match error.code() {
+        Some("WRONGTYPE") => StateError::WrongType {
+            key: key.to_owned(),
+            expected: "value of another kind",
+            found: "value",
+        },
+        _ if error.to_string().contains("not an integer")
+            || error.to_string().contains("overflow") =>
+        {
+            StateError::NotAnInteger(key.to_owned())
+        }
+        _ => StateError::Unavailable(error.to_string()),
+    }
+}
+
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+const LIST_PUSH: &str = r"
+local len = redis.call('RPUSH', KEYS[1], ARGV[1])
+local max = tonumber(ARGV[2])
+if max > 0 and len > max then
+  redis.call('LTRIM', KEYS[1], -max, -1)
+  return max
+end
+return len";
+
+const UNLOCK: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+impl StateBackend for RedisBackend {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StateResult<Option<String>>> {
+        Box::pin(async move { self.conn().get(key).await.map_err(|e| state_error(key, e)) })
+    }
+
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: String,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, StateResult<()>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(key).arg(value);
+            if let Some(ttl) = ttl {
+                cmd.arg("PX").arg(millis(ttl));
+            }
+            cmd.query_async::<()>(&mut self.conn())
+                .await
+                .map_err(|e| state_error(key, e))
+        })
+    }
+
+    fn del<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StateResult<bool>> {
+        Box::pin(async move {
+            let removed: u64 = self
+                .conn()
+                .del(key)
+                .await
+                .map_err(|e| state_error(key, e))?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn incr_by<'a>(&'a self, key: &'a str, by: i64) -> BoxFuture<'a, StateResult<i64>> {
+        Box::pin(async move {
+            self.conn()
+                .incr(key, by)
+                .await
+                .map_err(|e| state_error(key, e))
+        })
+    }
+
+    fn list_push<'a>(
+        &'a self,
+        key: &'a str,
+        value: String,
+        max_len: Option<usize>,
+    ) -> BoxFuture<'a, StateResult<usize>> {
+        Box::pin(async move {
+            Script::new(LIST_PUSH)
+                .key(key)
+                .arg(value)
+                .arg(max_len.unwrap_or(0))
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(|e| state_error(key, e))
+        })
+    }
+
+    fn list_range<'a>(
+        &'a self,
+        key: &'a str,
+        start: isize,
+        stop: isize,
+    ) -> BoxFuture<'a, StateResult<Vec<String>>> {
+        Box::pin(async move {
+            self.conn()
+                .lrange(key, start, stop)
+                .await
+                .map_err(|e| state_error(key, e))
+        })
+    }
+
+    fn set_add<'a>(&'a self, key: &'a str, member: String) -> BoxFuture<'a, StateResult<bool>> {
+        Box::pin(async move {
+            let added: u64 = self
+                .conn()
+                .sadd(key, member)
+                .await
+                .map_err(|e| state_error(key, e))?;
+            Ok(added > 0)
+        })
+    }
+
+    fn set_rem<'a>(&'a self, key: &'a str, member: &'a str) -> BoxFuture<'a, StateResult<bool>> {
+        Box::pin(async move {
+            let removed: u64 = self
+                .conn()
+                .srem(key, member)
+                .await
+                .map_err(|e| state_error(key, e))?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn set_members<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StateResult<Vec<String>>> {
+        Box::pin(async move {
+            self.conn()
+                .smembers(key)
+                .await
+                .map_err(|e| state_error(key, e))
+        })
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, StateResult<bool>> {
+        Box::pin(async move {
+            let taken: Option<String> = redis::cmd("SET")
+                .arg(key)
+                .arg(token)
+                .arg("NX")
+                .arg("PX")
+                .arg(millis(ttl))
+                .query_async(&mut self.conn())
+                .await
+                .map_err(|e| state_error(key, e))?;
+            Ok(taken.is_some())
+        })
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, token: &'a str) -> BoxFuture<'a, StateResult<bool>> {
+        Box::pin(async move {
+            let removed: u64 = Script::new(UNLOCK)
+                .key(key)
+                .arg(token)
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(|e| state_error(key, e))?;
+            Ok(removed > 0)
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! Three instances on one Redis behave as one server: broadcasts, rooms and
+//! users reach every instance, exactly once.
+
+use loly_tests::{Server, node, redis::RedisServer};
+use serde_json::json;
+
+const APP: &str = "fixture-actions-app";
+
+/// Clients spread over three instances; every case ends with a barrier emit
+/// that all receive, after which nothing more of the case can arrive.
+const SCRIPT: &str = r#"
+const h = require("harness");
+const urls = JSON.parse(process.env.URLS);
+h.run(async () => {
+  const at = (i, token) => new Promise((resolve, reject) => {
+    const s = h.io(urls[i] + "/act", { path: h.PATH, transports: ["websocket"], forceNew: true, reconnection: false, auth: token ? { token } : {} });
+    s.once("connect", () => resolve(s));
+    s.once("connect_error", reject);
+  });
+  const clients = {
+    a_alice: await at(0, "alice"), a_bob: await at(0, "bob"),
+    b_alice: await at(1, "alice"), b_carol: await at(1, "carol"),
+    c_dan: await at(2, "dan"), c_anon: await at(2, null),
+  };
+  const got = {};
+  for (const [name, s] of Object.entries(clients)) { got[name] = []; s.on("got", (p) => got[name].push(p.tag)); }
+  let round = 0;
+  const audience = async (sender, event, data = {}) => {
+    round += 1;
+    const tag = "t" + round, barrier = "b" + round;
+    for (const name in got) got[name] = [];
+    const ack = await h.ack(clients[sender], event, { tag, ...data });
+    const waits = Object.values(clients).map((s) => new Promise((resolve) => {
+      const seen = (p) => { if (p.tag === barrier) { s.off("got", seen); resolve(); } };
+      s.on("got", seen);
+    }));
+    await h.ack(clients.a_alice, "do-emit", { tag: barrier });
+    await Promise.all(waits);
+    const counts = {};
+    for (const [name, tags] of Object.entries(got)) { const n = tags.filter((t) => t === tag).length; if (n) counts[name] = n; }
+    return ack.ok ? counts : { error: ack.error.code };
+  };
+  const out = {};
+  out.emit = await audience("a_bob", "do-emit");
+  out.broadcast = await audience("a_bob", "do-broadcast");
+  await h.ack(clients.a_bob, "join", { tag: "-", room: "r" });
+  await h.ack(clients.b_carol, "join", { tag: "-", room: "r" });
+  await h.ack(clients.c_dan, "join", { tag: "-", room: "r" });
+  out.room = await audience("a_alice", "to-room", { room: "r" });
+  out.toUser = await audience("c_dan", "to-user", { userId: "alice" });
+  out.toAnonymous = await audience("c_dan", "to-user", { userId: "" });
+  Object.values(clients).forEach((s) => s.close());
+  return out;
+});
+"#;
+
+#[test]
+fn broadcasts_rooms_and_users_reach_every_instance_exactly_once() {
+    let redis = RedisServer::start();
+    let instances: Vec<Server> = (0..3)
+        .map(|_| Server::cluster(APP, &redis.url(), &[]))
+        .collect();
+    let urls = json!(
+        instances
+            .iter()
+            .map(|s| s.base_url.clone())
+            .collect::<Vec<_>>()
+    )
+    .to_string();
+    let out = node::run_with(&instances[0], SCRIPT, &[("URLS", &urls)]);
+    let everyone =
+        json!({ "a_alice": 1, "a_bob": 1, "b_alice": 1, "b_carol": 1, "c_dan": 1, "c_anon": 1 });
+    assert_eq!(
+        out["emit"], everyone,
+        "an emit from A reaches A, B and C once each"
+    );
+    assert_eq!(
+        out["broadcast"],
+        json!({ "a_alice": 1, "b_alice": 1, "b_carol": 1, "c_dan": 1, "c_anon": 1 }),
+        "a broadcast reaches every instance but not the sender"
+    );
+    assert_eq!(
+        out["room"],
+        json!({ "a_bob": 1, "b_carol": 1, "c_dan": 1 }),
+        "room members on A, B and C, once each"
+    );
+    assert_eq!(
+        out["toUser"],
+        json!({ "a_alice": 1, "b_alice": 1 }),
+        "to_user reaches the user's sockets on two instances"
+    );
+    assert_eq!(
+        out["toAnonymous"],
+        json!({}),
+        "to_user never reaches an anonymous socket"
+    );
+    for instance in &instances {
+        assert!(!instance.log().contains("panicked"), "{}", instance.log());
+    }
+}
