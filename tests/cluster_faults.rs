@@ -1,1 +1,161 @@
-//! Written below.
+//! Faults that break other systems: Redis restarting, and clients racing
+//! into a new dynamic namespace.
+
+use std::time::{Duration, Instant};
+
+use loly_tests::{Server, node, redis::RedisServer};
+use serde_json::json;
+
+const APP: &str = "fixture-actions-app";
+
+/// Two clients, one per instance, kept open by a Node process that answers
+/// commands on stdin-less polling: each `probe` round emits from A and
+/// reports whether B heard it.
+const PROBE: &str = r#"
+const h = require("harness");
+const urls = JSON.parse(process.env.URLS);
+const at = (i, token) => new Promise((resolve, reject) => {
+  const s = h.io(urls[i] + "/act", { path: h.PATH, transports: ["websocket"], forceNew: true, reconnection: false, auth: { token } });
+  s.once("connect", () => resolve(s));
+  s.once("connect_error", reject);
+});
+(async () => {
+  const a = await at(0, "ann"), a2 = await at(0, "amy"), b = await at(1, "bob");
+  let round = 0;
+  const heard = (s, tag, ms) => new Promise((resolve) => {
+    const timer = setTimeout(() => { s.off("got", on); resolve(false); }, ms);
+    const on = (p) => { if (p.tag === tag) { clearTimeout(timer); s.off("got", on); resolve(true); } };
+    s.on("got", on);
+  });
+  const probe = async () => {
+    round += 1;
+    const tag = "p" + round;
+    const local = heard(a2, tag, 1500), remote = heard(b, tag, 1500);
+    const ack = await h.ack(a, "do-emit", { tag }, 3000).catch((e) => ({ ok: false, error: { code: String(e) } }));
+    const state = await h.ack(a, "state-incr", {}, 5000).catch((e) => ({ ok: false, error: { code: String(e) } }));
+    console.log("probe " + JSON.stringify({ ack: ack.ok, local: await local, remote: await remote, state }));
+  };
+  console.log("ready");
+  setInterval(() => {}, 1000);
+  process.stdin.on("data", () => {});
+  global.probe = probe;
+  for (;;) { await new Promise((r) => setTimeout(r, 250)); await probe(); }
+})();
+"#;
+
+#[test]
+fn instances_survive_a_redis_restart_and_recover_within_five_seconds() {
+    let mut redis = RedisServer::start();
+    let a = Server::cluster(APP, &redis.url(), &[]);
+    let b = Server::cluster(APP, &redis.url(), &[]);
+    let (pid_a, pid_b) = (a.pid(), b.pid());
+    let urls = json!([a.base_url, b.base_url]).to_string();
+    let mut probe = node::spawn_with(&a, PROBE, &[("URLS", &urls)]);
+    probe.wait_for_line("ready");
+    let next = |probe: &mut node::NodeProcess| -> serde_json::Value {
+        let line = probe.wait_for_line("probe ");
+        serde_json::from_str(&line["probe ".len()..]).unwrap()
+    };
+    let healthy = next(&mut probe);
+    assert_eq!(
+        healthy["remote"], true,
+        "cross-instance delivery works: {healthy}"
+    );
+    assert_eq!(healthy["state"]["ok"], true, "{healthy}");
+
+    redis.stop();
+    // Skip a probe that may straddle the stop.
+    next(&mut probe);
+    let down = next(&mut probe);
+    assert_eq!(down["ack"], true, "A keeps serving its clients: {down}");
+    assert_eq!(
+        down["local"], true,
+        "A's own clients still get A's emits: {down}"
+    );
+    assert_eq!(
+        down["remote"], false,
+        "nothing crosses without Redis: {down}"
+    );
+    assert_eq!(down["state"]["ok"], false, "{down}");
+    assert_eq!(down["state"]["error"]["code"], "STATE_UNAVAILABLE");
+    let message = down["state"]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the state store is unavailable"),
+        "a clear error: {message}"
+    );
+
+    redis.restart();
+    let back = Instant::now();
+    loop {
+        let probe_result = next(&mut probe);
+        if probe_result["remote"] == true && probe_result["state"]["ok"] == true {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "not recovered {:?} after Redis returned: {probe_result}",
+            back.elapsed()
+        );
+    }
+    eprintln!("recovered {:?} after Redis returned", back.elapsed());
+    assert_eq!(
+        (a.pid(), b.pid()),
+        (pid_a, pid_b),
+        "no instance was restarted"
+    );
+    for server in [&a, &b] {
+        assert!(!server.log().contains("panicked"), "{}", server.log());
+    }
+}
+
+#[test]
+fn twenty_clients_racing_into_a_new_namespace_all_receive_its_broadcasts_fifty_times() {
+    let redis = RedisServer::start();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[realtime.limits]\nconnections_per_ip = 100\n",
+    )
+    .unwrap();
+    let server = Server::cluster(
+        APP,
+        &redis.url(),
+        &[("LOLY_CONFIG", config.path().to_str().unwrap())],
+    );
+    let out = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          const failures = [];
+          let retries = 0;
+          for (let round = 0; round < 50; round++) {
+            const ns = "/game/race-" + round;
+            const size = round < 5 ? 2 : 20;
+            // Every socket is opened before any connects: their first
+            // packets reach the server together. A socket whose namespace
+            // object lost the race is told to RETRY, and connects again.
+            const sockets = Array.from({ length: size }, (_, i) => {
+              const s = h.socket(ns, { auth: { token: "p" + i } });
+              s.on("connect_error", (e) => { if (e.message.startsWith("RETRY")) { retries += 1; s.connect(); } });
+              return s;
+            });
+            await Promise.all(sockets.map((s) => s.connected ? null : h.next(s, "connect")));
+            const heard = sockets.map((s) => h.next(s, "shout", 3000).then(() => true, () => false));
+            await h.ack(sockets[0], "shout", { round });
+            const results = await Promise.all(heard);
+            const missed = results.filter((ok) => !ok).length;
+            if (missed) failures.push({ round, missed });
+            sockets.forEach((s) => s.close());
+          }
+          return { failures, retries };
+        });
+        "#,
+    );
+    eprintln!("clients told to retry: {}", out["retries"]);
+    assert_eq!(
+        out["failures"],
+        json!([]),
+        "every client of every round received the broadcast"
+    );
+}

@@ -105,11 +105,17 @@ impl Drop for NodeProcess {
 /// Starts `script` with Node against `server` and leaves it running; read
 /// its output with [`NodeProcess::wait_for_line`].
 pub fn spawn(server: &Server, script: &str) -> NodeProcess {
+    spawn_with(server, script, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+pub fn spawn_with(server: &Server, script: &str, env: &[(&str, &str)]) -> NodeProcess {
     use std::io::{BufRead, BufReader};
     let dir = node_dir();
     let mut child = Command::new("node")
         .arg("-e")
         .arg(script)
+        .envs(env.iter().copied())
         .env(
             "NODE_PATH",
             format!("{}:{}", dir.join("node_modules").display(), dir.display()),

@@ -13,7 +13,10 @@ use std::{
     collections::HashMap,
     future::Future,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     task::{Context, Poll},
     time::Duration,
 };
@@ -31,6 +34,7 @@ use socketioxide_redis::{CustomRedisAdapter, RedisAdapterCtr};
 use tokio::sync::watch;
 
 use super::driver::ClusterDriver;
+use crate::SocketRef;
 
 type Inner<E> = CustomRedisAdapter<E, ClusterDriver>;
 
@@ -38,6 +42,7 @@ type Inner<E> = CustomRedisAdapter<E, ClusterDriver>;
 /// each namespace's subscription state.
 pub struct AdapterState {
     inner: RedisAdapterCtr<ClusterDriver>,
+    cluster: bool,
     subscriptions: Subscriptions,
 }
 
@@ -45,8 +50,10 @@ impl AdapterState {
     pub(crate) fn new(inner: RedisAdapterCtr<ClusterDriver>, cluster: bool) -> Self {
         AdapterState {
             inner,
+            cluster,
             subscriptions: Subscriptions {
                 tracked: cluster.then(Arc::default),
+                generations: Arc::default(),
             },
         }
     }
@@ -57,14 +64,50 @@ impl AdapterState {
     }
 }
 
-/// Whether each namespace receives other instances' messages yet.
+/// Whether each namespace receives other instances' messages yet, and
+/// which of its namespace objects socketioxide has registered.
 #[derive(Clone, Default)]
 pub(crate) struct Subscriptions {
     /// None on one instance: there is nothing to wait for.
     tracked: Option<Arc<Mutex<HashMap<String, watch::Receiver<bool>>>>>,
+    /// For each namespace path, the generation of the adapter last
+    /// registered: the one socketioxide routes packets to.
+    generations: Arc<Generations>,
 }
 
+#[derive(Default)]
+struct Generations {
+    next: AtomicU64,
+    current: Mutex<HashMap<String, u64>>,
+}
+
+/// The room a socket asks about to learn its namespace object's generation.
+const IDENTIFY_ROOM: &str = "__loly:generation";
+
 impl Subscriptions {
+    /// Whether `socket`'s namespace object is the one socketioxide routes
+    /// `path` to. Two first connections racing into a new dynamic namespace
+    /// can each create one, the second replacing the first; a socket of the
+    /// replaced one would never hear anything.
+    pub(crate) async fn is_current(&self, socket: &SocketRef) -> bool {
+        let answer = socket.within(IDENTIFY_ROOM).rooms().await;
+        let generation = answer
+            .ok()
+            .and_then(|rooms| rooms.into_iter().next())
+            .and_then(|room| {
+                room.strip_prefix(IDENTIFY_ROOM)
+                    .and_then(|g| g.parse::<u64>().ok())
+            });
+        let current = self
+            .generations
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(socket.ns())
+            .copied();
+        generation.is_some() && generation == current
+    }
+
     fn track(&self, path: String, receiver: watch::Receiver<bool>) {
         if let Some(tracked) = &self.tracked {
             tracked
@@ -98,6 +141,9 @@ impl Subscriptions {
 pub struct LolyAdapter<E> {
     inner: Arc<Inner<E>>,
     subscribed: watch::Sender<bool>,
+    cluster: bool,
+    generation: u64,
+    generations: Arc<Generations>,
 }
 
 impl<E> DefinedAdapter for LolyAdapter<E> {}
@@ -132,13 +178,22 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
         let path = local.path().to_string();
         let (subscribed, receiver) = watch::channel(false);
         state.subscriptions.track(path, receiver);
+        let generations = state.subscriptions.generations.clone();
         LolyAdapter {
             inner: Arc::new(Inner::<E>::new(&state.inner, local)),
             subscribed,
+            cluster: state.cluster,
+            generation: generations.next.fetch_add(1, Ordering::Relaxed),
+            generations,
         }
     }
 
     fn init(self: Arc<Self>, on_success: impl FnOnce() + Send + 'static) -> Self::InitRes {
+        self.generations
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(self.get_local().path().to_string(), self.generation);
         on_success();
         LolyInit(Box::pin(async move {
             let result = self.inner.clone().init(|| {}).await;
@@ -155,12 +210,29 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
         self.inner.server_count()
     }
 
-    fn broadcast(
+    async fn broadcast(
         &self,
         packet: Packet,
         opts: BroadcastOptions,
-    ) -> impl Future<Output = Result<(), BroadcastError>> + Send {
-        self.inner.broadcast(packet, opts)
+    ) -> Result<(), BroadcastError> {
+        if !self.cluster || opts.is_local(self.get_local().server_id()) {
+            return self
+                .get_local()
+                .broadcast(packet, opts)
+                .map_err(BroadcastError::from);
+        }
+        // The Redis adapter publishes before delivering locally: if Redis is
+        // down, deliver locally all the same, so local clients are served.
+        let local = (packet.clone(), opts.clone());
+        match self.inner.broadcast(packet, opts).await {
+            Err(BroadcastError::Adapter(error)) => {
+                tracing::warn!(%error, "a broadcast reached this instance only");
+                self.get_local()
+                    .broadcast(local.0, local.1)
+                    .map_err(BroadcastError::from)
+            }
+            other => other,
+        }
     }
 
     fn broadcast_with_ack(
@@ -195,11 +267,14 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
         self.inner.disconnect_socket(opts)
     }
 
-    fn rooms(
-        &self,
-        opts: BroadcastOptions,
-    ) -> impl Future<Output = Result<Vec<Room>, Self::Error>> + Send {
-        self.inner.rooms(opts)
+    async fn rooms(&self, opts: BroadcastOptions) -> Result<Vec<Room>, Self::Error> {
+        if opts.rooms.iter().any(|room| room == IDENTIFY_ROOM) {
+            return Ok(vec![Room::from(format!(
+                "{IDENTIFY_ROOM}{}",
+                self.generation
+            ))]);
+        }
+        self.inner.rooms(opts).await
     }
 
     fn fetch_sockets(

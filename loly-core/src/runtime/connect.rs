@@ -119,7 +119,17 @@ async fn accept<U: AuthUser>(
         },
         None => None,
     };
-    let accepted = authenticate(&route, &socket, auth, ip).await;
+    let accepted = match shared
+        .subscriptions
+        .is_current(&SocketRef::from(socket.clone()))
+        .await
+    {
+        true => authenticate(&route, &socket, auth, ip).await,
+        false => {
+            tracing::warn!(namespace = %socket.ns(), socket_id = %socket.id, "a racing first connection replaced this namespace; asking the client to retry");
+            Err(Box::new(RETRY) as Box<dyn Display + Send>)
+        }
+    };
     let (user, params) = match accepted {
         Ok(accepted) => accepted,
         Err(refusal) => {
@@ -166,6 +176,10 @@ async fn accept<U: AuthUser>(
     route.add_live(SocketRef::from(socket), conn);
     Ok(())
 }
+
+/// The message of a client whose namespace object was replaced by a racing
+/// first connection (a socketioxide 0.18 race): connecting again succeeds.
+const RETRY: &str = "RETRY: the namespace was being created; connect again";
 
 /// How long a socket waits for its namespace's cluster subscription.
 const SUBSCRIBE_WAIT: Duration = Duration::from_secs(5);
