@@ -329,6 +329,17 @@ where
     }
 }
 
+impl ScaleConfig {
+    /// The Redis URL cluster mode uses: the adapter's, else the state
+    /// store's (either may come from `REDIS_URL`).
+    pub fn redis_url(&self) -> Option<&str> {
+        self.adapter
+            .url
+            .as_deref()
+            .or(self.state_store.url.as_deref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,16 +356,5 @@ mod tests {
         let err = Config::from_toml("[server]\nport = 1\nbogus = 2\n").unwrap_err();
         assert!(err.contains("bogus"), "{err}");
         assert!(err.contains("line 3"), "{err}");
-    }
-}
-
-impl ScaleConfig {
-    /// The Redis URL cluster mode uses: the adapter's, else the state
-    /// store's (either may come from `REDIS_URL`).
-    pub fn redis_url(&self) -> Option<&str> {
-        self.adapter
-            .url
-            .as_deref()
-            .or(self.state_store.url.as_deref())
     }
 }

@@ -192,10 +192,10 @@ impl App {
             io.close().await;
             shared.hooks.close();
             let _ = tokio::time::timeout(HOOKS_GRACE, shared.hooks.wait()).await;
-            if let Some(registry) = &parts.registry {
-                if let Err(error) = registry.clear().await {
-                    tracing::warn!(%error, "presence not cleared; it expires on its own");
-                }
+            if let Some(registry) = &parts.registry
+                && let Err(error) = registry.clear().await
+            {
+                tracing::warn!(%error, "presence not cleared; it expires on its own");
             }
         })
         .await?;

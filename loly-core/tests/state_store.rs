@@ -4,13 +4,15 @@
 use std::{sync::Arc, time::Duration};
 
 use futures_util::future::BoxFuture;
-use loly_core::{MemoryBackend, State, StateError};
+use loly_core::{MemoryBackend, RedisBackend, State, StateError};
 use serde::{Deserialize, Serialize};
 
 /// A store under test, and a way to see the keys as the backend holds them.
 struct Fixture {
     state: State,
     raw_keys: Box<dyn Fn() -> BoxFuture<'static, Vec<String>> + Send + Sync>,
+    /// Keeps what the backend needs (a redis-server) alive.
+    _guard: Box<dyn std::any::Any + Send>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,7 +243,36 @@ async fn memory() -> Fixture {
             let keys = raw.keys();
             Box::pin(async move { keys })
         }),
+        _guard: Box::new(()),
     }
+}
+
+async fn redis() -> Fixture {
+    let server = loly_tests::redis::RedisServer::start();
+    let client = redis::Client::open(server.url()).unwrap();
+    let conn = redis::aio::ConnectionManager::new(client)
+        .await
+        .expect("redis answers");
+    let raw = conn.clone();
+    Fixture {
+        state: State::new(Arc::new(RedisBackend::new(conn)), "loly:rt:"),
+        raw_keys: Box::new(move || {
+            let mut conn = raw.clone();
+            Box::pin(async move {
+                redis::cmd("KEYS")
+                    .arg("*")
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap()
+            })
+        }),
+        _guard: Box::new(server),
+    }
+}
+
+mod redis_backend {
+    use super::*;
+    state_store_suite!(redis());
 }
 
 mod memory_backend {

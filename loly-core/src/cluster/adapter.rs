@@ -69,11 +69,14 @@ impl AdapterState {
 #[derive(Clone, Default)]
 pub(crate) struct Subscriptions {
     /// None on one instance: there is nothing to wait for.
-    tracked: Option<Arc<Mutex<HashMap<String, watch::Receiver<bool>>>>>,
+    tracked: Option<Arc<Mutex<SubscribedMap>>>,
     /// For each namespace path, the generation of the adapter last
     /// registered: the one socketioxide routes packets to.
     generations: Arc<Generations>,
 }
+
+/// Each namespace path's "subscribed yet" signal.
+type SubscribedMap = HashMap<String, watch::Receiver<bool>>;
 
 #[derive(Default)]
 struct Generations {

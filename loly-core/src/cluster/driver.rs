@@ -56,10 +56,10 @@ pub(crate) fn push_sender() -> (
     let sender = move |push: PushInfo| {
         if let Some((channel, message)) = read_message(push) {
             let routes = routes.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(tx) = routes.get(&channel) {
-                if tx.try_send((channel, message)).is_err() {
-                    tracing::warn!("a cluster channel is full; a message was dropped");
-                }
+            if let Some(tx) = routes.get(&channel)
+                && tx.try_send((channel, message)).is_err()
+            {
+                tracing::warn!("a cluster channel is full; a message was dropped");
             }
         }
         Ok(())

@@ -17,6 +17,9 @@ use crate::{
     server::ServeError,
 };
 
+/// A connected socket and the framework's state for it.
+type LiveSocket<U> = (SocketRef, Arc<Conn<U>>);
+
 /// A namespace as it runs: shared by all its sockets.
 pub(crate) struct RouteRuntime<U> {
     pattern: &'static str,
@@ -33,7 +36,7 @@ pub(crate) struct RouteRuntime<U> {
     pub(crate) shared: Arc<Shared>,
     /// Every connected socket of this namespace pattern, so that shutdown
     /// can run their disconnect hooks (socketioxide's close does not).
-    live: Mutex<HashMap<Sid, (SocketRef, Arc<Conn<U>>)>>,
+    live: Mutex<HashMap<Sid, LiveSocket<U>>>,
 }
 
 impl<U: AuthUser> RouteRuntime<U> {
