@@ -38,7 +38,9 @@ mod config;
 mod ctx;
 mod error;
 mod handshake;
+mod http;
 mod logging;
+mod metrics;
 mod params;
 mod payload;
 mod presence;
@@ -58,8 +60,9 @@ pub mod __private;
 pub use actions::{Actions, Broadcast, ERROR_EVENT, RoomOperator};
 pub use cluster::{ENTRY_TTL as PRESENCE_TTL, HEARTBEAT, RedisBackend};
 pub use config::{
-    AdapterConfig, Config, ConfigError, LimitsConfig, LoggingConfig, RealtimeConfig, ScaleConfig,
-    ScaleMode, ServerConfig, StateStoreConfig,
+    AdapterConfig, AllowedOrigins, CONFIG_FILE, Config, ConfigError, CorsConfig, LimitsConfig,
+    LoggingConfig, MetricsConfig, RealtimeConfig, ScaleConfig, ScaleMode, ServerConfig,
+    StateStoreConfig, Transport,
 };
 pub use ctx::{Ctx, GuardCtx, Log};
 pub use error::{Error, ErrorCode, ErrorPayload};

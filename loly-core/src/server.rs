@@ -9,9 +9,11 @@ use tokio::net::TcpListener;
 use socketioxide_redis::{RedisAdapterConfig, RedisAdapterCtr};
 use tokio_util::task::TaskTracker;
 
+use socketioxide::TransportType;
+
 use crate::{
     Adapter, Config, ConfigError, MemoryBackend, MemoryPresence, PresenceBackend, Realtime, Routes,
-    ScaleMode, State, StateBackend,
+    ScaleMode, State, StateBackend, Transport,
     cluster::{self, AdapterState, ClusterDriver, ClusterRegistry, HEARTBEAT},
     presence::PresenceTracker,
     realtime::Shared,
@@ -137,11 +139,23 @@ impl App {
             parts.registry.is_some(),
         );
         let subscriptions = adapter.subscriptions();
-        let (layer, io) = SocketIo::builder()
-            .req_path(config.realtime.path.clone())
-            .max_buffer_size(OUTGOING_BUFFER)
-            .with_adapter::<Adapter>(adapter)
-            .build_layer();
+        let rt = &config.realtime;
+        let builder = SocketIo::builder()
+            .req_path(rt.path.clone())
+            .ping_interval(Duration::from_millis(rt.ping_interval_ms))
+            .ping_timeout(Duration::from_millis(rt.ping_timeout_ms))
+            // One bound for both transports: socketioxide's max_payload
+            // covers only long-polling, websocket messages need their own.
+            .max_payload(rt.max_payload_bytes)
+            .ws_max_message_size(usize::try_from(rt.max_payload_bytes).unwrap_or(usize::MAX))
+            .ws_max_frame_size(usize::try_from(rt.max_payload_bytes).unwrap_or(usize::MAX))
+            .max_buffer_size(OUTGOING_BUFFER);
+        let builder = match rt.transports.as_slice() {
+            [Transport::Websocket] => builder.transports([TransportType::Websocket]),
+            [Transport::Polling] => builder.transports([TransportType::Polling]),
+            _ => builder,
+        };
+        let (layer, io) = builder.with_adapter::<Adapter>(adapter).build_layer();
         let limit = config.realtime.limits.connections_per_ip;
         let shared = Arc::new(Shared {
             io: io.clone(),
@@ -169,9 +183,36 @@ impl App {
         if let Some(registry) = parts.registry.clone() {
             tokio::spawn(heartbeat(registry));
         }
+        if config.metrics.enabled {
+            let address = config.metrics.address;
+            match crate::metrics::serve(address).await {
+                Ok(Some(local)) => println!("loly: metrics on http://{local}/metrics"),
+                Ok(None) => {}
+                Err(source) => {
+                    return Err(ServeError::Bind {
+                        addr: address,
+                        source,
+                    });
+                }
+            }
+        }
         self.realtime.start(shared.clone());
 
-        let app = self.router.layer(layer);
+        let router = self
+            .router
+            .merge(crate::http::health(parts.registry.clone()));
+        let app = if rt.enabled {
+            let allowed = Arc::new(rt.allowed_origins.clone());
+            let path: Arc<str> = rt.path.as_str().into();
+            router
+                .layer(layer)
+                .layer(axum::middleware::from_fn(move |request, next| {
+                    crate::http::check_origin(allowed.clone(), path.clone(), request, next)
+                }))
+                .layer(crate::http::cors(rt))
+        } else {
+            router
+        };
         let addr = SocketAddr::new(config.server.host, config.server.port);
         let listener = TcpListener::bind(addr)
             .await
@@ -252,7 +293,9 @@ async fn heartbeat(registry: ClusterRegistry) {
     let mut healthy = true;
     loop {
         ticks.tick().await;
-        match registry.heartbeat().await {
+        let beat = registry.heartbeat().await;
+        crate::metrics::redis_up(beat.is_ok());
+        match beat {
             Ok(()) if !healthy => {
                 healthy = true;
                 tracing::info!("Redis is reachable again");

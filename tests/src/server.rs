@@ -15,6 +15,8 @@ pub struct Server {
     pub base_url: String,
     /// The Socket.IO path, `/wss` by default.
     pub path: String,
+    /// `http://127.0.0.1:<port>/metrics`, when metrics are served.
+    pub metrics_url: Option<String>,
     log: Arc<Mutex<String>>,
 }
 
@@ -37,6 +39,7 @@ impl Server {
             .current_dir(cwd)
             .env("LOLY_HOST", "127.0.0.1")
             .env("LOLY_PORT", "0")
+            .env("LOLY_METRICS__ADDRESS", "127.0.0.1:0")
             .env_remove("LOLY_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -63,8 +66,13 @@ impl Server {
         });
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let metrics = Arc::new(Mutex::new(None));
+        let metrics_sink = metrics.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("loly: metrics on ") {
+                    *metrics_sink.lock().unwrap_or_else(|e| e.into_inner()) = Some(rest.to_owned());
+                }
                 if let Some(rest) = line.strip_prefix("loly: listening on ") {
                     let _ = tx.send(rest.to_owned());
                 }
@@ -89,10 +97,12 @@ impl Server {
             );
         };
         let (base_url, path) = split_address(&address);
+        let metrics_url = metrics.lock().unwrap_or_else(|e| e.into_inner()).clone();
         Server {
             child,
             base_url,
             path,
+            metrics_url,
             log,
         }
     }
@@ -162,5 +172,39 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// Runs an app binary that should refuse to start; returns its exit code
+/// and standard error.
+pub fn start_failure(package: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let binary = crate::cargo::binary(package, package);
+    let mut command = Command::new(binary);
+    command
+        .current_dir(std::env::temp_dir())
+        .env("LOLY_HOST", "127.0.0.1")
+        .env("LOLY_PORT", "0")
+        .env("LOLY_METRICS__ADDRESS", "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("the app starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            let output = child.wait_with_output().expect("output");
+            return (
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            );
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{package} was expected to refuse to start, and kept running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

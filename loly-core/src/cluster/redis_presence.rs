@@ -119,6 +119,14 @@ impl ClusterRegistry {
         Ok(())
     }
 
+    /// Whether Redis answers.
+    pub async fn ping(&self) -> StateResult<()> {
+        redis::cmd("PING")
+            .query_async::<()>(&mut self.conn.clone())
+            .await
+            .map_err(|e| state_error("ping", e))
+    }
+
     /// Removes every entry of this instance: a graceful shutdown.
     pub async fn clear(&self) -> StateResult<()> {
         let entries: Vec<(String, String)> = self

@@ -164,6 +164,7 @@ async fn accept<U: AuthUser>(
         left: AtomicBool::new(false),
         _counted: Counted::new(),
     });
+    crate::metrics::connected(route.pattern());
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
         shared.presence.joined(socket.ns(), id).await;
@@ -230,6 +231,7 @@ pub(super) async fn leave<U: AuthUser>(
         return;
     }
     conn.route.remove_live(socket.id);
+    crate::metrics::disconnected(conn.route.pattern());
     conn.gate.open();
     let namespace = socket.ns().to_owned();
     let sid = socket.id.to_string();

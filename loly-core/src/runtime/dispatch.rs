@@ -68,9 +68,10 @@ fn dispatch<U: AuthUser>(
     value: RawValue,
     ack_id: Option<i64>,
 ) {
-    let responder = Responder::new(socket.clone(), ack_id, RequestId::next());
+    let namespace = conn.route.pattern();
+    let mut responder = Responder::new(socket.clone(), ack_id, RequestId::next(), namespace);
     let event = CommonParser.read_event(&value).unwrap_or_default();
-    let found = admit(conn, event);
+    let found = admit(conn, event, &mut responder);
     match found {
         Ok(def) => def.runner.dispatch(EventCall {
             socket,
@@ -87,23 +88,29 @@ fn dispatch<U: AuthUser>(
 }
 
 /// Counts the event against the socket's and the event's buckets, and finds its handler.
-fn admit<'r, U: AuthUser>(conn: &'r Conn<U>, event: &str) -> Result<&'r EventDef<U>, Error> {
+fn admit<'r, U: AuthUser>(
+    conn: &'r Conn<U>,
+    event: &str,
+    responder: &mut Responder,
+) -> Result<&'r EventDef<U>, Error> {
     let route = &conn.route;
     let now = Instant::now();
     let mut limiter = conn.limiter.lock().unwrap_or_else(|e| e.into_inner());
     limiter
         .check_socket(route.shared.settings.socket_rate, now)
-        .map_err(|wait| rate_limited(LimitScope::Socket, wait))?;
+        .map_err(|wait| rate_limited(route.pattern(), LimitScope::Socket, wait))?;
     let def = route.event(event).ok_or_else(|| unknown_event(event))?;
+    responder.event = def.name;
     if let (Some(slot), Some(rate)) = (def.slot, def.rate) {
         limiter
             .check_event(slot, rate, now)
-            .map_err(|wait| rate_limited(LimitScope::Event, wait))?;
+            .map_err(|wait| rate_limited(route.pattern(), LimitScope::Event, wait))?;
     }
     Ok(def)
 }
 
-fn rate_limited(scope: LimitScope, wait: Duration) -> Error {
+fn rate_limited(namespace: &'static str, scope: LimitScope, wait: Duration) -> Error {
+    crate::metrics::rate_limited(namespace, scope.as_str());
     let retry_after_ms = wait.as_millis().max(1) as u64;
     Error::code(ErrorCode::RateLimit, "too many events").with_details(
         serde_json::json!({ "scope": scope.as_str(), "retryAfterMs": retry_after_ms }),
@@ -177,8 +184,12 @@ pub(crate) fn run_event<T, U, H, Fut>(
             conn.route.shared.clone(),
             responder.request_id(),
         );
+        let namespace = conn.route.pattern();
         let ctx = Ctx::new(data, actions, conn, event);
-        match AssertUnwindSafe(handler(ctx)).catch_unwind().await {
+        let started = Instant::now();
+        let outcome = AssertUnwindSafe(handler(ctx)).catch_unwind().await;
+        crate::metrics::handler_time(namespace, event, started.elapsed());
+        match outcome {
             Ok(output) => output.respond(&responder),
             Err(_) => responder.fail(&Error::internal("the handler panicked")),
         }

@@ -13,6 +13,9 @@ pub struct Responder {
     socket: Arc<Socket<Adapter>>,
     ack_id: Option<i64>,
     request_id: RequestId,
+    namespace: &'static str,
+    /// The declared event name; `-` until the event is known to exist.
+    pub(crate) event: &'static str,
 }
 
 #[derive(Serialize)]
@@ -32,11 +35,14 @@ impl Responder {
         socket: Arc<Socket<Adapter>>,
         ack_id: Option<i64>,
         request_id: RequestId,
+        namespace: &'static str,
     ) -> Self {
         Responder {
             socket,
             ack_id,
             request_id,
+            namespace,
+            event: "-",
         }
     }
 
@@ -47,6 +53,7 @@ impl Responder {
 
     /// Acks `{ok: true, data}` when the client asked for an ack.
     pub fn succeed<T: Serialize + ?Sized>(&self, data: &T) {
+        crate::metrics::event_ok(self.namespace, self.event);
         if let Some(ack) = self.ack() {
             let _ = ack.send(&AckOk { ok: true, data });
         }
@@ -61,6 +68,8 @@ impl Responder {
             tracing::debug!(error = %error, "event refused");
         }
         let payload = error.to_payload(self.request_id);
+        crate::metrics::event(self.namespace, self.event, payload.code);
+        crate::metrics::error(payload.code);
         let _ = self.socket.emit(ERROR_EVENT, &payload);
         if let Some(ack) = self.ack() {
             let _ = ack.send(&AckErr {

@@ -1,12 +1,15 @@
 //! `loly.toml`: the server's settings, with defaults for every key.
 //!
 //! Precedence, lowest first: defaults < `loly.toml` < environment < code
-//! (an [`App`](crate::App) given a [`Config`] uses it as it is).
+//! (an [`App`](crate::App) given a [`Config`] uses it as it is). Every key
+//! also accepts the seed's camelCase name (`pingIntervalMs`), so a
+//! `loly.config.ts` block ports by renaming the file.
 
-use std::{
-    net::IpAddr,
-    path::{Path, PathBuf},
-};
+mod load;
+
+pub use load::{CONFIG_FILE, ConfigError};
+
+use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -19,6 +22,94 @@ pub struct Config {
     pub server: ServerConfig,
     /// The realtime (Socket.IO) settings: the seed's `realtime` block.
     pub realtime: RealtimeConfig,
+    /// The Prometheus endpoint.
+    pub metrics: MetricsConfig,
+}
+
+/// Where Prometheus scrapes `/metrics`: a separate address, so that the
+/// numbers are not exposed beside the public endpoint.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` at all; default true.
+    pub enabled: bool,
+    /// The address; default `127.0.0.1:9464`.
+    pub address: SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: true,
+            address: SocketAddr::from(([127, 0, 0, 1], 9464)),
+        }
+    }
+}
+
+/// A transport clients may use.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// WebSocket.
+    Websocket,
+    /// HTTP long-polling.
+    Polling,
+}
+
+/// Which browser origins may connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `"*"`: every origin (the development default).
+    Any,
+    /// Only these origins, like `https://example.com`.
+    List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for AllowedOrigins {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::One(any) if any == "*" => Ok(AllowedOrigins::Any),
+            Raw::One(origin) => Ok(AllowedOrigins::List(vec![origin])),
+            Raw::Many(list) if list.iter().any(|o| o == "*") => Ok(AllowedOrigins::Any),
+            Raw::Many(list) => Ok(AllowedOrigins::List(list)),
+        }
+    }
+}
+
+impl AllowedOrigins {
+    /// Whether a request from `origin` may connect.
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            AllowedOrigins::Any => true,
+            AllowedOrigins::List(list) => list.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        }
+    }
+}
+
+/// The seed's `cors` block.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorsConfig {
+    /// Allow credentials (cookies) on cross-origin requests; default true.
+    pub credentials: bool,
+    /// Request headers a browser may send; default `content-type`, `authorization`.
+    #[serde(alias = "allowedHeaders")]
+    pub allowed_headers: Vec<String>,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        CorsConfig {
+            credentials: true,
+            allowed_headers: vec!["content-type".into(), "authorization".into()],
+        }
+    }
 }
 
 /// Where the HTTP server listens.
@@ -56,8 +147,26 @@ pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RealtimeConfig {
+    /// Serve Socket.IO at all; default true.
+    pub enabled: bool,
     /// The HTTP path Socket.IO answers on; default `/wss`.
     pub path: String,
+    /// The transports clients may use; default both.
+    pub transports: Vec<Transport>,
+    /// How often the server pings; default 25000 ms.
+    #[serde(alias = "pingIntervalMs")]
+    pub ping_interval_ms: u64,
+    /// How long a pong may take; default 20000 ms.
+    #[serde(alias = "pingTimeoutMs")]
+    pub ping_timeout_ms: u64,
+    /// The largest message a client may send, on either transport; default 64 KiB.
+    #[serde(alias = "maxPayloadBytes")]
+    pub max_payload_bytes: u64,
+    /// Browser origins allowed to connect; default `"*"` (set your domains in production).
+    #[serde(alias = "allowedOrigins")]
+    pub allowed_origins: AllowedOrigins,
+    /// CORS for allowed origins.
+    pub cors: CorsConfig,
     /// One instance, or a cluster on Redis.
     pub scale: ScaleConfig,
     /// Connection and event limits.
@@ -169,7 +278,14 @@ impl Default for ServerConfig {
 impl Default for RealtimeConfig {
     fn default() -> Self {
         RealtimeConfig {
+            enabled: true,
             path: "/wss".into(),
+            transports: vec![Transport::Websocket, Transport::Polling],
+            ping_interval_ms: 25_000,
+            ping_timeout_ms: 20_000,
+            max_payload_bytes: 64 * 1024,
+            allowed_origins: AllowedOrigins::Any,
+            cors: CorsConfig::default(),
             scale: ScaleConfig::default(),
             limits: LimitsConfig::default(),
             logging: LoggingConfig::default(),
@@ -186,149 +302,6 @@ impl Default for LoggingConfig {
     }
 }
 
-/// Why the configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file exists but cannot be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The file is not valid, or has an unknown key or a wrong type.
-    #[error("{path}: {message}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with the line and the key.
-        message: String,
-    },
-    /// An environment variable has a value of the wrong kind.
-    #[error("environment variable {name}: {message}")]
-    Env {
-        /// The variable.
-        name: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-/// The file read when no `LOLY_CONFIG` names another.
-pub const CONFIG_FILE: &str = "loly.toml";
-
-impl Config {
-    /// Loads the configuration: defaults, then the file, then the environment.
-    ///
-    /// The file is `$LOLY_CONFIG` if set, else `loly.toml` in the current
-    /// directory, else `loly.toml` in `fallback_dir` (the app's crate, so
-    /// that `cargo run -p` from a workspace finds it). No file: defaults.
-    pub fn load(fallback_dir: Option<&Path>) -> Result<Config, ConfigError> {
-        let mut config = match Self::locate(fallback_dir) {
-            Some(path) => Self::from_file(&path)?,
-            None => Config::default(),
-        };
-        config.apply_env()?;
-        Ok(config)
-    }
-
-    fn locate(fallback_dir: Option<&Path>) -> Option<PathBuf> {
-        if let Some(path) = std::env::var_os("LOLY_CONFIG") {
-            return Some(PathBuf::from(path));
-        }
-        let local = PathBuf::from(CONFIG_FILE);
-        if local.is_file() {
-            return Some(local);
-        }
-        fallback_dir
-            .map(|dir| dir.join(CONFIG_FILE))
-            .filter(|path| path.is_file())
-    }
-
-    /// Reads one file, on top of the defaults.
-    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_toml(&text).map_err(|message| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        })
-    }
-
-    /// Parses TOML text, on top of the defaults.
-    pub fn from_toml(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|err| err.to_string().trim_end().to_owned())
-    }
-
-    fn apply_env(&mut self) -> Result<(), ConfigError> {
-        if let Some(host) = env_value("LOLY_HOST")? {
-            self.server.host = host;
-        }
-        if let Some(port) = env_value("LOLY_PORT")? {
-            self.server.port = port;
-        }
-        if let Some(path) = env_value::<String>("LOLY_PATH")? {
-            self.realtime.path = path;
-        }
-        if let Some(list) = env_value::<String>("LOLY_TRUSTED_PROXIES")? {
-            self.server.trusted_proxies = list
-                .split(',')
-                .filter(|item| !item.trim().is_empty())
-                .map(parse_network)
-                .collect::<Result<_, _>>()
-                .map_err(|message| ConfigError::Env {
-                    name: "LOLY_TRUSTED_PROXIES",
-                    message,
-                })?;
-        }
-        if let Some(mode) = env_value::<String>("LOLY_SCALE_MODE")? {
-            self.realtime.scale.mode = match mode.as_str() {
-                "single" => ScaleMode::Single,
-                "cluster" => ScaleMode::Cluster,
-                other => {
-                    return Err(ConfigError::Env {
-                        name: "LOLY_SCALE_MODE",
-                        message: format!("`{other}` is neither `single` nor `cluster`"),
-                    });
-                }
-            };
-        }
-        if let Some(url) = env_value::<String>("REDIS_URL")? {
-            let scale = &mut self.realtime.scale;
-            scale.adapter.url.get_or_insert_with(|| url.clone());
-            scale.state_store.url.get_or_insert(url);
-        }
-        if let Some(level) = env_value::<String>("LOLY_LOG")? {
-            self.realtime.logging.level = level;
-        }
-        Ok(())
-    }
-}
-
-fn env_value<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    match std::env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|err| ConfigError::Env {
-                name,
-                message: format!("{err}"),
-            }),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::Env {
-            name,
-            message: "not valid UTF-8".into(),
-        }),
-    }
-}
-
 impl ScaleConfig {
     /// The Redis URL cluster mode uses: the adapter's, else the state
     /// store's (either may come from `REDIS_URL`).
@@ -337,24 +310,5 @@ impl ScaleConfig {
             .url
             .as_deref()
             .or(self.state_store.url.as_deref())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_match_the_seed() {
-        let config = Config::default();
-        assert_eq!(config.server.port, 3000);
-        assert_eq!(config.realtime.path, "/wss");
-    }
-
-    #[test]
-    fn unknown_keys_name_the_key_and_line() {
-        let err = Config::from_toml("[server]\nport = 1\nbogus = 2\n").unwrap_err();
-        assert!(err.contains("bogus"), "{err}");
-        assert!(err.contains("line 3"), "{err}");
     }
 }

@@ -1,0 +1,84 @@
+//! The HTTP side of the realtime endpoint: origin checks, CORS, health.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderName, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+
+use crate::{AllowedOrigins, RealtimeConfig, cluster::ClusterRegistry};
+
+/// Refuses, with 403, a browser request to the realtime path whose `Origin`
+/// is not allowed: long-polling requests and websocket upgrades alike
+/// (cross-site websocket hijacking). Requests without `Origin` (not from a
+/// browser) pass.
+pub(crate) async fn check_origin(
+    allowed: Arc<AllowedOrigins>,
+    path: Arc<str>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path().starts_with(&*path)
+        && let Some(origin) = request.headers().get(http::header::ORIGIN)
+    {
+        let ok = origin.to_str().map(|o| allowed.allows(o)).unwrap_or(false);
+        if !ok {
+            tracing::debug!(origin = ?origin, "refused a request from a foreign origin");
+            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// CORS headers and preflights for the allowed origins.
+pub(crate) fn cors(config: &RealtimeConfig) -> CorsLayer {
+    let origins = match &config.allowed_origins {
+        // With credentials, `*` is not allowed by browsers: echo the origin.
+        AllowedOrigins::Any => AllowOrigin::mirror_request(),
+        AllowedOrigins::List(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
+    let headers: Vec<HeaderName> = config
+        .cors
+        .allowed_headers
+        .iter()
+        .filter_map(|h| HeaderName::from_bytes(h.as_bytes()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(AllowHeaders::list(headers))
+        .allow_credentials(config.cors.credentials)
+}
+
+/// `/healthz` (the process answers) and `/readyz` (it can serve: in a
+/// cluster, Redis answers).
+pub(crate) fn health(registry: Option<ClusterRegistry>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(move || {
+                let registry = registry.clone();
+                async move {
+                    match registry {
+                        None => (StatusCode::OK, "ready".to_owned()),
+                        Some(registry) => match registry.ping().await {
+                            Ok(()) => (StatusCode::OK, "ready".to_owned()),
+                            Err(error) => {
+                                (StatusCode::SERVICE_UNAVAILABLE, format!("redis: {error}"))
+                            }
+                        },
+                    }
+                }
+            }),
+        )
+}

@@ -1,0 +1,92 @@
+//! Prometheus metrics, served on their own address (`metrics.address`).
+//!
+//! | metric | labels |
+//! |---|---|
+//! | `loly_connections` (gauge) | `namespace` |
+//! | `loly_events_total` | `namespace`, `event`, `outcome` (`ok` or the error code) |
+//! | `loly_errors_total` | `code` |
+//! | `loly_rate_limited_total` | `namespace`, `scope` (`socket`, `event`) |
+//! | `loly_handler_seconds` (histogram) | `namespace`, `event` |
+//! | `loly_redis_up` (gauge) | (1 when Redis answers; cluster mode) |
+//! | `loly_cluster_heartbeats_total` | `result` (`ok`, `failed`) |
+//!
+//! Labels come from the routes (namespace patterns, declared event names)
+//! and the framework's codes, never from what a client sends, so their
+//! number stays bounded.
+
+use std::{net::SocketAddr, sync::OnceLock, time::Duration};
+
+use axum::{Router, routing::get};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder once per process; `None` when another recorder is installed.
+fn handle() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .clone()
+}
+
+/// Serves `/metrics` on `address`; returns the bound address.
+pub(crate) async fn serve(address: SocketAddr) -> std::io::Result<Option<SocketAddr>> {
+    let Some(handle) = handle() else {
+        tracing::warn!("another metrics recorder is installed; /metrics is not served");
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(address).await?;
+    let local = listener.local_addr()?;
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            ticks.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let app = Router::new().route("/metrics", get(move || std::future::ready(handle.render())));
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics endpoint stopped");
+        }
+    });
+    Ok(Some(local))
+}
+
+pub(crate) fn connected(namespace: &'static str) {
+    metrics::gauge!("loly_connections", "namespace" => namespace).increment(1.0);
+}
+
+pub(crate) fn disconnected(namespace: &'static str) {
+    metrics::gauge!("loly_connections", "namespace" => namespace).decrement(1.0);
+}
+
+pub(crate) fn event(namespace: &'static str, event: &'static str, outcome: &str) {
+    let outcome = metrics::SharedString::from(outcome.to_owned());
+    metrics::counter!("loly_events_total", "namespace" => namespace, "event" => event, "outcome" => outcome).increment(1);
+}
+
+pub(crate) fn event_ok(namespace: &'static str, event: &'static str) {
+    metrics::counter!("loly_events_total", "namespace" => namespace, "event" => event, "outcome" => "ok").increment(1);
+}
+
+pub(crate) fn error(code: &str) {
+    metrics::counter!("loly_errors_total", "code" => code.to_owned()).increment(1);
+}
+
+pub(crate) fn rate_limited(namespace: &'static str, scope: &'static str) {
+    metrics::counter!("loly_rate_limited_total", "namespace" => namespace, "scope" => scope)
+        .increment(1);
+}
+
+pub(crate) fn handler_time(namespace: &'static str, event: &'static str, elapsed: Duration) {
+    metrics::histogram!("loly_handler_seconds", "namespace" => namespace, "event" => event)
+        .record(elapsed.as_secs_f64());
+}
+
+pub(crate) fn redis_up(up: bool) {
+    metrics::gauge!("loly_redis_up").set(if up { 1.0 } else { 0.0 });
+    let result = if up { "ok" } else { "failed" };
+    metrics::counter!("loly_cluster_heartbeats_total", "result" => result).increment(1);
+}

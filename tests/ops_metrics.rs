@@ -1,0 +1,48 @@
+//! Health endpoints and a Prometheus scrape after real traffic.
+
+use loly_tests::{Server, node};
+
+#[test]
+fn health_and_metrics_after_traffic() {
+    let server = Server::start("fixture-pipeline-app", "fixture-pipeline-app");
+    let metrics_url = server
+        .metrics_url
+        .clone()
+        .expect("metrics are served by default");
+    let out = node::run(
+        &server,
+        &format!(
+            r#"
+        const h = require("harness");
+        h.run(async () => {{
+          const healthz = await fetch(h.BASE + "/healthz");
+          const readyz = await fetch(h.BASE + "/readyz");
+          const s = await h.connect("/pipeline");
+          await h.ack(s, "record", {{ name: "ok" }});
+          await h.ack(s, "record", {{ name: "" }});
+          await Promise.all(Array.from({{ length: 15 }}, () => h.ack(s, "record", {{ name: "x" }})));
+          await h.ack(s, "nope", {{}});
+          const scrape = await (await fetch("{metrics_url}")).text();
+          s.close();
+          return {{ healthz: healthz.status, readyz: readyz.status, scrape }};
+        }});
+        "#
+        ),
+    );
+    assert_eq!(out["healthz"], 200);
+    assert_eq!(out["readyz"], 200);
+    let scrape = out["scrape"].as_str().unwrap();
+    let has = |needle: &str| {
+        assert!(
+            scrape.lines().any(|l| l.starts_with(needle)),
+            "no `{needle}` in:\n{scrape}"
+        );
+    };
+    has(r#"loly_connections{namespace="/pipeline"} 1"#);
+    has(r#"loly_events_total{namespace="/pipeline",event="record",outcome="ok"}"#);
+    has(r#"loly_events_total{namespace="/pipeline",event="record",outcome="BAD_PAYLOAD"} 1"#);
+    has(r#"loly_events_total{namespace="/pipeline",event="-",outcome="UNKNOWN_EVENT"} 1"#);
+    has(r#"loly_errors_total{code="RATE_LIMIT"}"#);
+    has(r#"loly_rate_limited_total{namespace="/pipeline",scope="event"}"#);
+    has(r#"loly_handler_seconds_count{namespace="/pipeline",event="record"}"#);
+}
