@@ -146,3 +146,196 @@ fn wrong_configurations_stop_the_process_with_one_clear_message() {
         &["cannot reach Redis", &url],
     );
 }
+
+/// Runs the app with `--print-config` and returns what it printed.
+fn effective_config(env: &[(&str, &str)]) -> toml::Table {
+    let binary = loly_tests::cargo::binary(APP, APP);
+    let output = std::process::Command::new(binary)
+        .arg("--print-config")
+        .current_dir(std::env::temp_dir())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    toml::from_str(&String::from_utf8(output.stdout).unwrap()).unwrap()
+}
+
+fn lookup<'a>(table: &'a toml::Table, path: &str) -> &'a toml::Value {
+    let mut parts = path.split('.').peekable();
+    let mut current = table;
+    loop {
+        let part = parts.next().unwrap();
+        let value = current
+            .get(part)
+            .unwrap_or_else(|| panic!("no `{path}` in the printed configuration"));
+        if parts.peek().is_none() {
+            return value;
+        }
+        current = value.as_table().unwrap();
+    }
+}
+
+#[test]
+fn every_key_can_be_overridden_from_the_environment() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("LOLY_SERVER__HOST", "0.0.0.0", "server.host", "\"0.0.0.0\""),
+        ("LOLY_SERVER__PORT", "8080", "server.port", "8080"),
+        (
+            "LOLY_SERVER__TRUSTED_PROXIES",
+            "10.0.0.0/8,127.0.0.1",
+            "server.trusted_proxies",
+            "[\"10.0.0.0/8\", \"127.0.0.1/32\"]",
+        ),
+        (
+            "LOLY_REALTIME__ENABLED",
+            "false",
+            "realtime.enabled",
+            "false",
+        ),
+        ("LOLY_REALTIME__PATH", "/rt", "realtime.path", "\"/rt\""),
+        (
+            "LOLY_REALTIME__TRANSPORTS",
+            "polling",
+            "realtime.transports",
+            "[\"polling\"]",
+        ),
+        (
+            "LOLY_REALTIME__PING_INTERVAL_MS",
+            "1000",
+            "realtime.ping_interval_ms",
+            "1000",
+        ),
+        (
+            "LOLY_REALTIME__PING_TIMEOUT_MS",
+            "2000",
+            "realtime.ping_timeout_ms",
+            "2000",
+        ),
+        (
+            "LOLY_REALTIME__MAX_PAYLOAD_BYTES",
+            "1024",
+            "realtime.max_payload_bytes",
+            "1024",
+        ),
+        (
+            "LOLY_REALTIME__ALLOWED_ORIGINS",
+            "https://a.example,https://b.example",
+            "realtime.allowed_origins",
+            "[\"https://a.example\", \"https://b.example\"]",
+        ),
+        (
+            "LOLY_REALTIME__CORS__CREDENTIALS",
+            "false",
+            "realtime.cors.credentials",
+            "false",
+        ),
+        (
+            "LOLY_REALTIME__CORS__ALLOWED_HEADERS",
+            "x-token",
+            "realtime.cors.allowed_headers",
+            "[\"x-token\"]",
+        ),
+        (
+            "LOLY_REALTIME__SCALE__MODE",
+            "cluster",
+            "realtime.scale.mode",
+            "\"cluster\"",
+        ),
+        (
+            "LOLY_REALTIME__SCALE__ADAPTER__NAME",
+            "redis",
+            "realtime.scale.adapter.name",
+            "\"redis\"",
+        ),
+        (
+            "LOLY_REALTIME__SCALE__ADAPTER__URL",
+            "redis://10.0.0.1:6379",
+            "realtime.scale.adapter.url",
+            "\"redis://10.0.0.1:6379\"",
+        ),
+        (
+            "LOLY_REALTIME__SCALE__STATE_STORE__NAME",
+            "redis",
+            "realtime.scale.state_store.name",
+            "\"redis\"",
+        ),
+        (
+            "LOLY_REALTIME__SCALE__STATE_STORE__URL",
+            "redis://10.0.0.2:6379",
+            "realtime.scale.state_store.url",
+            "\"redis://10.0.0.2:6379\"",
+        ),
+        (
+            "LOLY_REALTIME__SCALE__STATE_STORE__PREFIX",
+            "app:",
+            "realtime.scale.state_store.prefix",
+            "\"app:\"",
+        ),
+        (
+            "LOLY_REALTIME__LIMITS__CONNECTIONS_PER_IP",
+            "5",
+            "realtime.limits.connections_per_ip",
+            "5",
+        ),
+        (
+            "LOLY_REALTIME__LIMITS__EVENTS_PER_SECOND",
+            "2.5",
+            "realtime.limits.events_per_second",
+            "2.5",
+        ),
+        (
+            "LOLY_REALTIME__LIMITS__BURST",
+            "7",
+            "realtime.limits.burst",
+            "7",
+        ),
+        (
+            "LOLY_REALTIME__LOGGING__LEVEL",
+            "debug",
+            "realtime.logging.level",
+            "\"debug\"",
+        ),
+        (
+            "LOLY_REALTIME__LOGGING__PRETTY",
+            "false",
+            "realtime.logging.pretty",
+            "false",
+        ),
+        ("LOLY_METRICS__ENABLED", "false", "metrics.enabled", "false"),
+        (
+            "LOLY_METRICS__ADDRESS",
+            "127.0.0.1:9999",
+            "metrics.address",
+            "\"127.0.0.1:9999\"",
+        ),
+    ];
+    let env: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|(var, value, _, _)| (*var, *value))
+        .collect();
+    let printed = effective_config(&env);
+    for (var, _, key, expected) in cases {
+        let expected: toml::Value =
+            toml::from_str::<toml::Table>(&format!("v = {expected}")).unwrap()["v"].clone();
+        assert_eq!(lookup(&printed, key), &expected, "{var} sets {key}");
+    }
+}
+
+#[test]
+fn redis_url_fills_in_the_cluster_urls() {
+    let printed = effective_config(&[("REDIS_URL", "redis://127.0.0.1:7000")]);
+    assert_eq!(
+        lookup(&printed, "realtime.scale.adapter.url").as_str(),
+        Some("redis://127.0.0.1:7000")
+    );
+    assert_eq!(
+        lookup(&printed, "realtime.scale.state_store.url").as_str(),
+        Some("redis://127.0.0.1:7000")
+    );
+    let defaults = effective_config(&[]);
+    assert_eq!(lookup(&defaults, "realtime.path").as_str(), Some("/wss"));
+}

@@ -46,3 +46,29 @@ fn health_and_metrics_after_traffic() {
     has(r#"loly_rate_limited_total{namespace="/pipeline",scope="event"}"#);
     has(r#"loly_handler_seconds_count{namespace="/pipeline",event="record"}"#);
 }
+
+#[test]
+fn readiness_and_the_redis_gauge_follow_redis_in_cluster_mode() {
+    let mut redis = loly_tests::redis::RedisServer::start();
+    let server = Server::cluster("fixture-actions-app", &redis.url(), &[]);
+    let metrics_url = server.metrics_url.clone().unwrap();
+    let probe = format!(
+        r#"
+        const h = require("harness");
+        h.run(async () => {{
+          const ready = (await fetch(h.BASE + "/readyz")).status;
+          await new Promise((r) => setTimeout(r, 2500));
+          const scrape = await (await fetch("{metrics_url}")).text();
+          const up = scrape.split("\n").find((l) => l.startsWith("loly_redis_up"));
+          return {{ ready, up }};
+        }});
+        "#
+    );
+    let healthy = node::run(&server, &probe);
+    assert_eq!(healthy["ready"], 200);
+    assert_eq!(healthy["up"], "loly_redis_up 1");
+    redis.stop();
+    let down = node::run(&server, &probe);
+    assert_eq!(down["ready"], 503, "not ready without Redis");
+    assert_eq!(down["up"], "loly_redis_up 0");
+}

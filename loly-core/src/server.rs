@@ -101,7 +101,13 @@ impl App {
 
     /// Loads the configuration, starts logging, serves until ctrl-c or
     /// SIGTERM, and turns any failure into one clear message and exit code 1.
+    ///
+    /// Run with `--print-config`, it prints the configuration in effect (the
+    /// defaults, the file and the environment) as TOML, and exits.
     pub fn run(self) -> ExitCode {
+        if std::env::args().nth(1).as_deref() == Some("--print-config") {
+            return self.print_config();
+        }
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -114,6 +120,27 @@ impl App {
         };
         match runtime.block_on(self.serve()) {
             Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn print_config(self) -> ExitCode {
+        let loaded = match self.config {
+            Some(config) => Ok(config),
+            None => Config::load(self.crate_dir.as_deref()),
+        };
+        match loaded.map(|config| toml::to_string(&config)) {
+            Ok(Ok(text)) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Ok(Err(err)) => {
+                eprintln!("error: cannot print the configuration: {err}");
+                ExitCode::FAILURE
+            }
             Err(err) => {
                 eprintln!("error: {err}");
                 ExitCode::FAILURE
@@ -276,7 +303,7 @@ impl Parts {
         })?;
         let cluster = cluster::connect(url, &prefix, &instance_id())
             .await
-            .map_err(ServeError::Redis)?;
+            .map_err(|e| ServeError::Redis(format!("`realtime.scale.adapter.url` = {url}: {e}")))?;
         Ok(Parts {
             driver: cluster.driver,
             state: Arc::new(cluster.state),

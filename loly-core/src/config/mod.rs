@@ -12,10 +12,10 @@ pub use load::{CONFIG_FILE, ConfigError};
 use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole configuration file.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where the HTTP server listens.
@@ -28,7 +28,7 @@ pub struct Config {
 
 /// Where Prometheus scrapes `/metrics`: a separate address, so that the
 /// numbers are not exposed beside the public endpoint.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
     /// Serve `/metrics` at all; default true.
@@ -47,7 +47,7 @@ impl Default for MetricsConfig {
 }
 
 /// A transport clients may use.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// WebSocket.
@@ -82,6 +82,15 @@ impl<'de> Deserialize<'de> for AllowedOrigins {
     }
 }
 
+impl Serialize for AllowedOrigins {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AllowedOrigins::Any => serializer.serialize_str("*"),
+            AllowedOrigins::List(list) => list.serialize(serializer),
+        }
+    }
+}
+
 impl AllowedOrigins {
     /// Whether a request from `origin` may connect.
     pub fn allows(&self, origin: &str) -> bool {
@@ -93,7 +102,7 @@ impl AllowedOrigins {
 }
 
 /// The seed's `cors` block.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CorsConfig {
     /// Allow credentials (cookies) on cross-origin requests; default true.
@@ -113,7 +122,7 @@ impl Default for CorsConfig {
 }
 
 /// Where the HTTP server listens.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// The address to bind; default `127.0.0.1`.
@@ -123,7 +132,11 @@ pub struct ServerConfig {
     /// Proxies whose `X-Forwarded-For` header is believed, as addresses or
     /// networks (`"10.0.0.0/8"`); default none: the peer address is the
     /// client's.
-    #[serde(deserialize_with = "networks", alias = "trustedProxies")]
+    #[serde(
+        deserialize_with = "networks",
+        serialize_with = "network_texts",
+        alias = "trustedProxies"
+    )]
     pub trusted_proxies: Vec<IpNet>,
 }
 
@@ -135,6 +148,13 @@ fn networks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<IpN
         .collect()
 }
 
+fn network_texts<S: serde::Serializer>(
+    networks: &[IpNet],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(networks.iter().map(ToString::to_string))
+}
+
 /// Parses `"10.0.0.0/8"` or a single address (`"127.0.0.1"`).
 pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
@@ -144,7 +164,7 @@ pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {
 }
 
 /// The seed's `realtime` block.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RealtimeConfig {
     /// Serve Socket.IO at all; default true.
@@ -176,7 +196,7 @@ pub struct RealtimeConfig {
 }
 
 /// The seed's `scale`: one instance, or many on Redis.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScaleConfig {
     /// `single` (the default) or `cluster`.
@@ -189,7 +209,7 @@ pub struct ScaleConfig {
 }
 
 /// How many instances serve the app.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ScaleMode {
     /// One instance, everything in memory.
@@ -200,7 +220,7 @@ pub enum ScaleMode {
 }
 
 /// The seed's `scale.adapter`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdapterConfig {
     /// `redis` in cluster mode.
@@ -210,7 +230,7 @@ pub struct AdapterConfig {
 }
 
 /// The seed's `scale.stateStore`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateStoreConfig {
     /// `memory` (single) or `redis` (cluster).
@@ -232,7 +252,7 @@ impl Default for StateStoreConfig {
 }
 
 /// The seed's `limits`: per-IP connections and the per-socket event rate.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// Connections one IP may hold at once; default 20.
@@ -256,7 +276,7 @@ impl Default for LimitsConfig {
 }
 
 /// Log level and format.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoggingConfig {
     /// `debug`, `info`, `warn` or `error` (or any `tracing` filter); default `info`.
