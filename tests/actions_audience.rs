@@ -6,10 +6,8 @@ use serde_json::json;
 
 const APP: &str = "fixture-actions-app";
 
-/// Five clients: alice in two tabs, bob, carol, and an anonymous one. Each
-/// case runs an action, then a barrier emit that everyone receives: since a
-/// socket's packets arrive in order, whoever had not got the action's emit
-/// before the barrier never will.
+/// Five clients: alice in two tabs, bob, carol, and an anonymous one; each
+/// case measures who receives an action's emit (`audienceOf` in the harness).
 const AUDIENCE_SCRIPT: &str = r#"
 const h = require("harness");
 h.run(async () => {
@@ -20,26 +18,16 @@ h.run(async () => {
     carol: await h.connect("/act", { auth: { token: "carol" } }),
     anon: await h.connect("/act"),
   };
-  const got = {};
   for (const [name, s] of Object.entries(clients)) {
-    got[name] = [];
-    s.on("got", (p) => got[name].push(p.tag));
     s.on("question", (q, answer) => answer({ from: name, q: q.q }));
   }
-  let round = 0;
-  const audience = async (sender, event, data = {}) => {
-    round += 1;
-    const tag = "t" + round, barrier = "b" + round;
-    for (const name in got) got[name] = [];
-    const ack = await h.ack(clients[sender], event, { tag, ...data });
-    const waits = Object.values(clients).map((s) => new Promise((resolve) => {
-      const seen = (p) => { if (p.tag === barrier) { s.off("got", seen); resolve(); } };
-      s.on("got", seen);
-    }));
-    await h.ack(clients.alice1, "do-emit", { tag: barrier });
-    await Promise.all(waits);
-    const receivers = Object.keys(got).filter((name) => got[name].includes(tag)).sort();
-    return ack.ok ? receivers : { error: ack.error.code };
+  const counted = h.audienceOf(clients, clients.alice1);
+  // Who received, by name; each at most once.
+  const audience = async (...args) => {
+    const counts = await counted(...args);
+    if (counts.error) return counts;
+    if (Object.values(counts).some((n) => n !== 1)) return { duplicates: counts };
+    return Object.keys(counts).sort();
   };
   const out = {};
   out.reply = await audience("bob", "do-reply");

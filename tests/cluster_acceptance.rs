@@ -89,13 +89,11 @@ fn rooms_counters_presence_and_identity_across_two_instances() {
 #[test]
 fn identity_validation_rate_limits_and_logs_across_two_instances() {
     let redis = RedisServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(&config, "[realtime.logging]\npretty = false\n").unwrap();
+    let config = loly_tests::config_file("[realtime.logging]\npretty = false\n");
     let (a, b, urls) = pair(
         "fixture-pipeline-app",
         &redis,
-        &[("LOLY_CONFIG", config.to_str().unwrap())],
+        &[("LOLY_CONFIG", loly_tests::path_of(&config))],
     );
     let script = format!(
         r#"{CONNECT_AT}
@@ -152,13 +150,11 @@ fn identity_validation_rate_limits_and_logs_across_two_instances() {
 #[test]
 fn connections_per_ip_are_counted_across_the_cluster() {
     let redis = RedisServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(&config, "[realtime.limits]\nconnections_per_ip = 3\n").unwrap();
+    let config = loly_tests::config_file("[realtime.limits]\nconnections_per_ip = 3\n");
     let (a, _b, urls) = pair(
         "fixture-actions-app",
         &redis,
-        &[("LOLY_CONFIG", config.to_str().unwrap())],
+        &[("LOLY_CONFIG", loly_tests::path_of(&config))],
     );
     let script = format!(
         r#"{CONNECT_AT}

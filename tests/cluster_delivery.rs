@@ -6,8 +6,8 @@ use serde_json::json;
 
 const APP: &str = "fixture-actions-app";
 
-/// Clients spread over three instances; every case ends with a barrier emit
-/// that all receive, after which nothing more of the case can arrive.
+/// Clients spread over three instances; each case counts how many times
+/// each client receives an action's emit (`audienceOf` in the harness).
 const SCRIPT: &str = r#"
 const h = require("harness");
 const urls = JSON.parse(process.env.URLS);
@@ -22,24 +22,7 @@ h.run(async () => {
     b_alice: await at(1, "alice"), b_carol: await at(1, "carol"),
     c_dan: await at(2, "dan"), c_anon: await at(2, null),
   };
-  const got = {};
-  for (const [name, s] of Object.entries(clients)) { got[name] = []; s.on("got", (p) => got[name].push(p.tag)); }
-  let round = 0;
-  const audience = async (sender, event, data = {}) => {
-    round += 1;
-    const tag = "t" + round, barrier = "b" + round;
-    for (const name in got) got[name] = [];
-    const ack = await h.ack(clients[sender], event, { tag, ...data });
-    const waits = Object.values(clients).map((s) => new Promise((resolve) => {
-      const seen = (p) => { if (p.tag === barrier) { s.off("got", seen); resolve(); } };
-      s.on("got", seen);
-    }));
-    await h.ack(clients.a_alice, "do-emit", { tag: barrier });
-    await Promise.all(waits);
-    const counts = {};
-    for (const [name, tags] of Object.entries(got)) { const n = tags.filter((t) => t === tag).length; if (n) counts[name] = n; }
-    return ack.ok ? counts : { error: ack.error.code };
-  };
+  const audience = h.audienceOf(clients, clients.a_alice);
   const out = {};
   out.emit = await audience("a_bob", "do-emit");
   out.broadcast = await audience("a_bob", "do-broadcast");

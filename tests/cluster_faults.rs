@@ -120,7 +120,7 @@ fn twenty_clients_racing_into_a_new_namespace_all_receive_its_broadcasts_fifty_t
     let server = Server::cluster(
         APP,
         &redis.url(),
-        &[("LOLY_CONFIG", config.path().to_str().unwrap())],
+        &[("LOLY_CONFIG", loly_tests::path_of(&config))],
     );
     let out = node::run(
         &server,

@@ -33,14 +33,10 @@ fn the_defaults_reach_the_handshake() {
 
 #[test]
 fn environment_variables_override_the_file_for_every_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(
-        &config,
+    let config = loly_tests::config_file(
         "[realtime]\npath = \"/from-file\"\nping_interval_ms = 1111\npingTimeoutMs = 2222\n",
-    )
-    .unwrap();
-    let file_only = Server::start_with(APP, APP, &[("LOLY_CONFIG", config.to_str().unwrap())]);
+    );
+    let file_only = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);
     assert_eq!(file_only.path, "/from-file");
     let out = handshake(&file_only);
     assert_eq!(out["open"]["pingInterval"], 1111, "the file's value");
@@ -54,7 +50,7 @@ fn environment_variables_override_the_file_for_every_key() {
         APP,
         APP,
         &[
-            ("LOLY_CONFIG", config.to_str().unwrap()),
+            ("LOLY_CONFIG", loly_tests::path_of(&config)),
             ("LOLY_REALTIME__PATH", "/from-env"),
             ("LOLY_REALTIME__PING_INTERVAL_MS", "3333"),
             ("LOLY_REALTIME__MAX_PAYLOAD_BYTES", "1000"),
@@ -86,10 +82,8 @@ fn websocket_only_refuses_polling() {
 }
 
 fn refuses(contents: &str, env: &[(&str, &str)], expected: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(&config, contents).unwrap();
-    let mut all = vec![("LOLY_CONFIG", config.to_str().unwrap())];
+    let config = loly_tests::config_file(contents);
+    let mut all = vec![("LOLY_CONFIG", loly_tests::path_of(&config))];
     all.extend_from_slice(env);
     let (code, stderr) = start_failure(APP, &all);
     assert_eq!(code, Some(1), "exit code 1, not a crash: {stderr}");
@@ -100,7 +94,7 @@ fn refuses(contents: &str, env: &[(&str, &str)], expected: &[&str]) {
         .collect();
     assert_eq!(errors.len(), 1, "one clear message: {stderr}");
     for part in expected {
-        let part = part.replace("{file}", config.to_str().unwrap());
+        let part = part.replace("{file}", loly_tests::path_of(&config));
         assert!(
             errors[0].contains(&part),
             "`{}` should mention `{part}`",

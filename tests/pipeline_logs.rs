@@ -39,14 +39,8 @@ fn wait_for_log(server: &Server, needle: &str) -> String {
 
 #[test]
 fn json_log_lines_carry_the_event_context() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(
-        &config,
-        "[realtime.logging]\nlevel = \"info\"\npretty = false\n",
-    )
-    .unwrap();
-    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", config.to_str().unwrap())]);
+    let config = loly_tests::config_file("[realtime.logging]\nlevel = \"info\"\npretty = false\n");
+    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);
     let (request_id, socket_id) = run_log_event(&server);
     let log = wait_for_log(&server, "handled through tracing");
     for message in ["handled through ctx.log", "handled through tracing"] {

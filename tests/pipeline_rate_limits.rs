@@ -109,14 +109,8 @@ fn the_per_socket_limit_comes_from_config_and_covers_every_event() {
 
 #[test]
 fn the_per_socket_limit_follows_the_config_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(
-        &config,
-        "[realtime.limits]\nevents_per_second = 1\nburst = 3\n",
-    )
-    .unwrap();
-    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", config.to_str().unwrap())]);
+    let config = loly_tests::config_file("[realtime.limits]\nevents_per_second = 1\nburst = 3\n");
+    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);
     let result = node::run(
         &server,
         r#"

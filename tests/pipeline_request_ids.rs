@@ -8,14 +8,9 @@ const APP: &str = "fixture-pipeline-app";
 
 #[test]
 fn two_hundred_concurrent_events_get_two_hundred_distinct_request_ids() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("loly.toml");
-    std::fs::write(
-        &config,
-        "[realtime.limits]\nevents_per_second = 1000\nburst = 1000\n",
-    )
-    .unwrap();
-    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", config.to_str().unwrap())]);
+    let config =
+        loly_tests::config_file("[realtime.limits]\nevents_per_second = 1000\nburst = 1000\n");
+    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);
     let result = node::run(
         &server,
         r#"

@@ -63,6 +63,42 @@ async function outcome(s, event, data, errorWaitMs = 300) {
   return { ack: ackValue, error: await error };
 }
 
+/**
+ * Measures who an action reaches. `clients` maps names to sockets of the
+ * `/act` test namespace. `audience(sender, event, data)` sends `event` with
+ * a fresh tag from `clients[sender]`, then a barrier emit to everyone from
+ * `barrierFrom`: since a socket's packets arrive in order, whoever had not
+ * got the tag before the barrier never will. Resolves with
+ * `{ name: deliveries }`, or `{ error: code }` when the action was refused.
+ */
+function audienceOf(clients, barrierFrom) {
+  const got = {};
+  for (const [name, s] of Object.entries(clients)) {
+    got[name] = [];
+    s.on("got", (p) => got[name].push(p.tag));
+  }
+  let round = 0;
+  return async (sender, event, data = {}) => {
+    round += 1;
+    const tag = "t" + round, barrier = "b" + round;
+    for (const name in got) got[name] = [];
+    const answer = await ack(clients[sender], event, { tag, ...data });
+    const waits = Object.values(clients).map((s) => new Promise((resolve) => {
+      const seen = (p) => { if (p.tag === barrier) { s.off("got", seen); resolve(); } };
+      s.on("got", seen);
+    }));
+    await ack(barrierFrom, "do-emit", { tag: barrier });
+    await Promise.all(waits);
+    if (!answer.ok) return { error: answer.error.code };
+    const counts = {};
+    for (const [name, tags] of Object.entries(got)) {
+      const n = tags.filter((t) => t === tag).length;
+      if (n) counts[name] = n;
+    }
+    return counts;
+  };
+}
+
 /** Runs `main`, prints its result as one JSON line, and exits. */
 function run(main) {
   main().then(
@@ -71,4 +107,4 @@ function run(main) {
   );
 }
 
-module.exports = { socket, connect, connectError, next, ack, outcome, run, io, BASE, PATH };
+module.exports = { socket, connect, connectError, next, ack, outcome, audienceOf, run, io, BASE, PATH };

@@ -19,3 +19,18 @@ pub fn workspace_root() -> PathBuf {
         .expect("tests/ sits in the workspace")
         .to_path_buf()
 }
+
+/// A `loly.toml` with `contents`, for `LOLY_CONFIG`; removed when dropped.
+pub fn config_file(contents: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::Builder::new()
+        .suffix(".toml")
+        .tempfile()
+        .expect("a temp file");
+    std::fs::write(file.path(), contents).expect("write the config");
+    file
+}
+
+/// The path of a [`config_file`], as `LOLY_CONFIG` wants it.
+pub fn path_of(file: &tempfile::NamedTempFile) -> &str {
+    file.path().to_str().expect("a UTF-8 temp path")
+}

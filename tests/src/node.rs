@@ -22,8 +22,9 @@ pub fn run(server: &Server, script: &str) -> Value {
     run_with(server, script, &[])
 }
 
-/// [`run`] with extra environment variables for the script.
-pub fn run_with(server: &Server, script: &str, env: &[(&str, &str)]) -> Value {
+/// `node -e script` against `server`: the harness and the client on
+/// `NODE_PATH`, the server's address in `LOLY_URL` and `LOLY_PATH`.
+fn node_command(server: &Server, script: &str, env: &[(&str, &str)]) -> Command {
     let dir = node_dir();
     assert!(
         dir.join("node_modules/socket.io-client").is_dir(),
@@ -39,13 +40,18 @@ pub fn run_with(server: &Server, script: &str, env: &[(&str, &str)]) -> Value {
         )
         .env("LOLY_URL", &server.base_url)
         .env("LOLY_PATH", &server.path)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let child = command.spawn().expect("node is installed");
+        .stdout(Stdio::piped());
+    command
+}
+
+/// [`run`] with extra environment variables for the script.
+pub fn run_with(server: &Server, script: &str, env: &[(&str, &str)]) -> Value {
+    let child = node_command(server, script, env)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node is installed");
     let output = wait_with_timeout(child, Duration::from_secs(60));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -111,19 +117,7 @@ pub fn spawn(server: &Server, script: &str) -> NodeProcess {
 /// [`spawn`] with extra environment variables.
 pub fn spawn_with(server: &Server, script: &str, env: &[(&str, &str)]) -> NodeProcess {
     use std::io::{BufRead, BufReader};
-    let dir = node_dir();
-    let mut child = Command::new("node")
-        .arg("-e")
-        .arg(script)
-        .envs(env.iter().copied())
-        .env(
-            "NODE_PATH",
-            format!("{}:{}", dir.join("node_modules").display(), dir.display()),
-        )
-        .env("LOLY_URL", &server.base_url)
-        .env("LOLY_PATH", &server.path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+    let mut child = node_command(server, script, env)
         .stderr(Stdio::null())
         .spawn()
         .expect("node is installed");
