@@ -29,6 +29,38 @@ fn handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// Installs the Prometheus recorder: before the routes are mounted, so that
+/// the handles they register record.
+pub(crate) fn install() {
+    let _ = handle();
+}
+
+/// One event's hot-path metrics, registered once at mount so that counting
+/// an event costs no lookup and no allocation.
+pub(crate) struct EventMeters {
+    ok: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+impl EventMeters {
+    pub(crate) fn new(namespace: &'static str, event: &'static str) -> Self {
+        EventMeters {
+            ok: metrics::counter!("loly_events_total", "namespace" => namespace, "event" => event, "outcome" => "ok"),
+            latency: metrics::histogram!("loly_handler_seconds", "namespace" => namespace, "event" => event),
+        }
+    }
+
+    /// The handles, for an event on its way.
+    pub(crate) fn handles(&self) -> (metrics::Counter, metrics::Histogram) {
+        (self.ok.clone(), self.latency.clone())
+    }
+}
+
+/// The connection gauge of a namespace pattern.
+pub(crate) fn connections(namespace: &'static str) -> metrics::Gauge {
+    metrics::gauge!("loly_connections", "namespace" => namespace)
+}
+
 /// Serves `/metrics` on `address`; returns the bound address.
 pub(crate) async fn serve(address: SocketAddr) -> std::io::Result<Option<SocketAddr>> {
     let Some(handle) = handle() else {
@@ -54,21 +86,9 @@ pub(crate) async fn serve(address: SocketAddr) -> std::io::Result<Option<SocketA
     Ok(Some(local))
 }
 
-pub(crate) fn connected(namespace: &'static str) {
-    metrics::gauge!("loly_connections", "namespace" => namespace).increment(1.0);
-}
-
-pub(crate) fn disconnected(namespace: &'static str) {
-    metrics::gauge!("loly_connections", "namespace" => namespace).decrement(1.0);
-}
-
 pub(crate) fn event(namespace: &'static str, event: &'static str, outcome: &str) {
     let outcome = metrics::SharedString::from(outcome.to_owned());
     metrics::counter!("loly_events_total", "namespace" => namespace, "event" => event, "outcome" => outcome).increment(1);
-}
-
-pub(crate) fn event_ok(namespace: &'static str, event: &'static str) {
-    metrics::counter!("loly_events_total", "namespace" => namespace, "event" => event, "outcome" => "ok").increment(1);
 }
 
 pub(crate) fn error(code: &str) {
@@ -78,11 +98,6 @@ pub(crate) fn error(code: &str) {
 pub(crate) fn rate_limited(namespace: &'static str, scope: &'static str) {
     metrics::counter!("loly_rate_limited_total", "namespace" => namespace, "scope" => scope)
         .increment(1);
-}
-
-pub(crate) fn handler_time(namespace: &'static str, event: &'static str, elapsed: Duration) {
-    metrics::histogram!("loly_handler_seconds", "namespace" => namespace, "event" => event)
-        .record(elapsed.as_secs_f64());
 }
 
 pub(crate) fn redis_up(up: bool) {

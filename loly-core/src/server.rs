@@ -200,6 +200,9 @@ impl App {
             hooks: TaskTracker::new(),
             routes: Default::default(),
         });
+        if config.metrics.enabled {
+            crate::metrics::install();
+        }
         let mut subscribing = Vec::new();
         for route in self.routes.into_vec() {
             subscribing.extend(route.mount(&shared)?);

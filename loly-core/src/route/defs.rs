@@ -24,6 +24,8 @@ pub struct EventDef<U> {
     pub(crate) rate: Option<Rate>,
     /// This event's bucket among the namespace's rate-limited events.
     pub(crate) slot: Option<usize>,
+    /// Registered at mount.
+    pub(crate) meters: Option<crate::metrics::EventMeters>,
     pub(crate) runner: Arc<dyn EventRunner<U>>,
 }
 
@@ -49,6 +51,7 @@ impl<U: AuthUser> EventDef<U> {
             schema,
             rate,
             slot: None,
+            meters: None,
             runner: Arc::new(TypedEvent {
                 decode,
                 guard,

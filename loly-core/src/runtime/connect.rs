@@ -164,7 +164,7 @@ async fn accept<U: AuthUser>(
         left: AtomicBool::new(false),
         _counted: Counted::new(),
     });
-    crate::metrics::connected(route.pattern());
+    route.connections.increment(1.0);
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
         shared.presence.joined(socket.ns(), id).await;
@@ -231,7 +231,7 @@ pub(super) async fn leave<U: AuthUser>(
         return;
     }
     conn.route.remove_live(socket.id);
-    crate::metrics::disconnected(conn.route.pattern());
+    conn.route.connections.decrement(1.0);
     conn.gate.open();
     let namespace = socket.ns().to_owned();
     let sid = socket.id.to_string();

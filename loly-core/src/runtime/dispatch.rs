@@ -39,6 +39,7 @@ pub(crate) struct EventCall<U> {
     pub(crate) value: RawValue,
     pub(crate) event: &'static str,
     pub(crate) responder: Responder,
+    pub(crate) latency: Option<metrics::Histogram>,
 }
 
 /// The longest event name repeated back in an `UNKNOWN_EVENT` error.
@@ -73,13 +74,18 @@ fn dispatch<U: AuthUser>(
     let event = CommonParser.read_event(&value).unwrap_or_default();
     let found = admit(conn, event, &mut responder);
     match found {
-        Ok(def) => def.runner.dispatch(EventCall {
-            socket,
-            conn: conn.clone(),
-            value,
-            event: def.name,
-            responder,
-        }),
+        Ok(def) => {
+            let (ok, latency) = def.meters.as_ref().map(|m| m.handles()).unzip();
+            responder.ok = ok;
+            def.runner.dispatch(EventCall {
+                socket,
+                conn: conn.clone(),
+                value,
+                event: def.name,
+                responder,
+                latency,
+            })
+        }
         Err(error) => {
             let _span = event_span(&socket, conn, event, responder.request_id()).entered();
             responder.fail(&error);
@@ -158,6 +164,7 @@ pub(crate) fn run_event<T, U, H, Fut>(
         conn,
         event,
         responder,
+        latency,
         ..
     } = call;
     let span = event_span(&socket, &conn, event, responder.request_id());
@@ -184,11 +191,12 @@ pub(crate) fn run_event<T, U, H, Fut>(
             conn.route.shared.clone(),
             responder.request_id(),
         );
-        let namespace = conn.route.pattern();
         let ctx = Ctx::new(data, actions, conn, event);
         let started = Instant::now();
         let outcome = AssertUnwindSafe(handler(ctx)).catch_unwind().await;
-        crate::metrics::handler_time(namespace, event, started.elapsed());
+        if let Some(latency) = &latency {
+            latency.record(started.elapsed().as_secs_f64());
+        }
         match outcome {
             Ok(output) => output.respond(&responder),
             Err(_) => responder.fail(&Error::internal("the handler panicked")),

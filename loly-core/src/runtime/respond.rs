@@ -16,6 +16,8 @@ pub struct Responder {
     namespace: &'static str,
     /// The declared event name; `-` until the event is known to exist.
     pub(crate) event: &'static str,
+    /// The event's `ok` counter, once the event is known.
+    pub(crate) ok: Option<metrics::Counter>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +45,7 @@ impl Responder {
             request_id,
             namespace,
             event: "-",
+            ok: None,
         }
     }
 
@@ -53,7 +56,9 @@ impl Responder {
 
     /// Acks `{ok: true, data}` when the client asked for an ack.
     pub fn succeed<T: Serialize + ?Sized>(&self, data: &T) {
-        crate::metrics::event_ok(self.namespace, self.event);
+        if let Some(ok) = &self.ok {
+            ok.increment(1);
+        }
         if let Some(ack) = self.ack() {
             let _ = ack.send(&AckOk { ok: true, data });
         }

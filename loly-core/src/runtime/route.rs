@@ -34,6 +34,8 @@ pub(crate) struct RouteRuntime<U> {
     /// Sorted by name for binary search.
     events: Box<[EventDef<U>]>,
     pub(crate) shared: Arc<Shared>,
+    /// `loly_connections` for this pattern.
+    pub(crate) connections: metrics::Gauge,
     /// Every connected socket of this namespace pattern, so that shutdown
     /// can run their disconnect hooks (socketioxide's close does not).
     live: Mutex<HashMap<Sid, LiveSocket<U>>>,
@@ -61,6 +63,12 @@ impl<U: AuthUser> RouteRuntime<U> {
         for (slot, event) in rated.enumerate() {
             event.slot = Some(slot);
         }
+        for event in &mut events {
+            event.meters = Some(crate::metrics::EventMeters::new(
+                route.namespace,
+                event.name,
+            ));
+        }
         let runtime = Arc::new(RouteRuntime {
             pattern: route.namespace,
             file: route.file,
@@ -71,6 +79,7 @@ impl<U: AuthUser> RouteRuntime<U> {
             disconnect: route.disconnect,
             events: events.into(),
             shared: shared.clone(),
+            connections: crate::metrics::connections(route.namespace),
             live: Mutex::default(),
         });
         shared.track(runtime.clone());
