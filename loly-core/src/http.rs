@@ -24,9 +24,11 @@ pub(crate) async fn check_origin(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with(&*path)
-        && let Some(origin) = request.headers().get(http::header::ORIGIN)
-    {
+    let target = request.uri().path();
+    let realtime = target
+        .strip_prefix(&*path)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if realtime && let Some(origin) = request.headers().get(http::header::ORIGIN) {
         let ok = origin.to_str().map(|o| allowed.allows(o)).unwrap_or(false);
         if !ok {
             tracing::debug!(origin = ?origin, "refused a request from a foreign origin");

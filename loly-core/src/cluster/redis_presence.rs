@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use redis::{Script, aio::ConnectionManager};
 
 use super::redis_state::state_error;
-use crate::{StateResult, presence::PresenceBackend};
+use crate::{Kind, StateResult, presence::PresenceBackend};
 
 /// How long an entry lives without a heartbeat.
 pub const ENTRY_TTL: Duration = Duration::from_secs(10);
@@ -93,7 +93,7 @@ impl ClusterRegistry {
             .invoke_async::<u64>(&mut self.conn.clone())
             .await
             .map(drop)
-            .map_err(|e| state_error("presence", e))
+            .map_err(|e| state_error("presence", Kind::Value, e))
     }
 
     /// Refreshes every entry of this instance. Run every [`HEARTBEAT`].
@@ -114,7 +114,7 @@ impl ClusterRegistry {
             redis::cmd("PING")
                 .query_async::<()>(&mut self.conn.clone())
                 .await
-                .map_err(|e| state_error("heartbeat", e))?;
+                .map_err(|e| state_error("heartbeat", Kind::Value, e))?;
         }
         Ok(())
     }
@@ -124,7 +124,7 @@ impl ClusterRegistry {
         redis::cmd("PING")
             .query_async::<()>(&mut self.conn.clone())
             .await
-            .map_err(|e| state_error("ping", e))
+            .map_err(|e| state_error("ping", Kind::Value, e))
     }
 
     /// Removes every entry of this instance: a graceful shutdown.
@@ -142,7 +142,7 @@ impl ClusterRegistry {
         }
         pipe.query_async::<()>(&mut self.conn.clone())
             .await
-            .map_err(|e| state_error("presence", e))
+            .map_err(|e| state_error("presence", Kind::Value, e))
     }
 
     /// Counts one local holder of (key, member); writes it on the first.
@@ -182,7 +182,7 @@ impl ClusterRegistry {
                 .arg(&member)
                 .query_async(&mut self.conn.clone())
                 .await
-                .map_err(|e| state_error(&key, e))?;
+                .map_err(|e| state_error(&key, Kind::Value, e))?;
         }
         Ok(last)
     }
@@ -198,7 +198,7 @@ impl ClusterRegistry {
             .arg(&member)
             .invoke_async(&mut self.conn.clone())
             .await
-            .map_err(|e| state_error(&key, e))?;
+            .map_err(|e| state_error(&key, Kind::Value, e))?;
         if added == 1 {
             *self
                 .local
@@ -241,7 +241,7 @@ impl PresenceBackend for ClusterRegistry {
                 .key(&key)
                 .invoke_async(&mut self.conn.clone())
                 .await
-                .map_err(|e| state_error(&key, e))?;
+                .map_err(|e| state_error(&key, Kind::Value, e))?;
             let mut users: Vec<String> = members
                 .iter()
                 .filter_map(|m| serde_json::from_str::<(String, String)>(m).ok())

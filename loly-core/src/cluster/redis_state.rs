@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use redis::{AsyncCommands, Script, aio::ConnectionManager};
 
-use crate::state::{StateBackend, StateError, StateResult};
+use crate::state::{Kind, StateBackend, StateError, StateResult};
 
 /// Keeps state in Redis, shared by every instance. Values are JSON text;
 /// TTLs are Redis' own.
@@ -26,13 +26,14 @@ impl RedisBackend {
 }
 
 /// Turns a Redis error into the store's: type errors keep their meaning,
-/// anything else means Redis could not be used.
-pub(crate) fn state_error(key: &str, error: redis::RedisError) -> StateError {
+/// anything else means Redis could not be used. `expected` is what the
+/// operation reads or writes.
+pub(crate) fn state_error(key: &str, expected: Kind, error: redis::RedisError) -> StateError {
     match error.code() {
         Some("WRONGTYPE") => StateError::WrongType {
             key: key.to_owned(),
-            expected: "value of another kind",
-            found: "value",
+            expected: expected.name(),
+            found: "value of another kind",
         },
         _ if error.to_string().contains("not an integer")
             || error.to_string().contains("overflow") =>
@@ -64,7 +65,12 @@ return 0";
 
 impl StateBackend for RedisBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StateResult<Option<String>>> {
-        Box::pin(async move { self.conn().get(key).await.map_err(|e| state_error(key, e)) })
+        Box::pin(async move {
+            self.conn()
+                .get(key)
+                .await
+                .map_err(|e| state_error(key, Kind::Value, e))
+        })
     }
 
     fn set<'a>(
@@ -81,7 +87,7 @@ impl StateBackend for RedisBackend {
             }
             cmd.query_async::<()>(&mut self.conn())
                 .await
-                .map_err(|e| state_error(key, e))
+                .map_err(|e| state_error(key, Kind::Value, e))
         })
     }
 
@@ -91,7 +97,7 @@ impl StateBackend for RedisBackend {
                 .conn()
                 .del(key)
                 .await
-                .map_err(|e| state_error(key, e))?;
+                .map_err(|e| state_error(key, Kind::Value, e))?;
             Ok(removed > 0)
         })
     }
@@ -101,7 +107,7 @@ impl StateBackend for RedisBackend {
             self.conn()
                 .incr(key, by)
                 .await
-                .map_err(|e| state_error(key, e))
+                .map_err(|e| state_error(key, Kind::Value, e))
         })
     }
 
@@ -118,7 +124,7 @@ impl StateBackend for RedisBackend {
                 .arg(max_len.unwrap_or(0))
                 .invoke_async(&mut self.conn())
                 .await
-                .map_err(|e| state_error(key, e))
+                .map_err(|e| state_error(key, Kind::List, e))
         })
     }
 
@@ -132,7 +138,7 @@ impl StateBackend for RedisBackend {
             self.conn()
                 .lrange(key, start, stop)
                 .await
-                .map_err(|e| state_error(key, e))
+                .map_err(|e| state_error(key, Kind::List, e))
         })
     }
 
@@ -142,7 +148,7 @@ impl StateBackend for RedisBackend {
                 .conn()
                 .sadd(key, member)
                 .await
-                .map_err(|e| state_error(key, e))?;
+                .map_err(|e| state_error(key, Kind::Set, e))?;
             Ok(added > 0)
         })
     }
@@ -153,7 +159,7 @@ impl StateBackend for RedisBackend {
                 .conn()
                 .srem(key, member)
                 .await
-                .map_err(|e| state_error(key, e))?;
+                .map_err(|e| state_error(key, Kind::Set, e))?;
             Ok(removed > 0)
         })
     }
@@ -163,7 +169,7 @@ impl StateBackend for RedisBackend {
             self.conn()
                 .smembers(key)
                 .await
-                .map_err(|e| state_error(key, e))
+                .map_err(|e| state_error(key, Kind::Set, e))
         })
     }
 
@@ -182,7 +188,7 @@ impl StateBackend for RedisBackend {
                 .arg(millis(ttl))
                 .query_async(&mut self.conn())
                 .await
-                .map_err(|e| state_error(key, e))?;
+                .map_err(|e| state_error(key, Kind::Value, e))?;
             Ok(taken.is_some())
         })
     }
@@ -194,7 +200,7 @@ impl StateBackend for RedisBackend {
                 .arg(token)
                 .invoke_async(&mut self.conn())
                 .await
-                .map_err(|e| state_error(key, e))?;
+                .map_err(|e| state_error(key, Kind::Value, e))?;
             Ok(removed > 0)
         })
     }
