@@ -30,6 +30,7 @@ fn every_error_code_with_its_exact_payload_and_no_side_effect() {
         const h = require("harness");
         h.run(async () => {
           const s = await h.connect("/pipeline");
+          const other = await h.connect("/pipeline");
           const out = {};
           out.badPayload = await h.outcome(s, "record", { name: "SECRET-VALUE-123", by: 99, tags: [{ label: "" }, { label: "ok" }] });
           out.badType = await h.outcome(s, "record", { name: 42 });
@@ -40,11 +41,13 @@ fn every_error_code_with_its_exact_payload_and_no_side_effect() {
           out.afterRefusals = await h.ack(s, "count", {});
           out.internal = await h.outcome(s, "fail", {});
           out.panic = await h.outcome(s, "boom", {});
+          out.otherAfterPanic = await h.ack(other, "unlimited", {});
           out.appError = await h.outcome(s, "app-error", {});
           out.softError = await h.outcome(s, "soft-error", {});
           out.success = await h.outcome(s, "record", { name: "ok" });
           out.afterAll = await h.ack(s, "count", {});
           s.close();
+          other.close();
           return out;
         });
         "#,
@@ -76,11 +79,22 @@ fn every_error_code_with_its_exact_payload_and_no_side_effect() {
             "details": { "issues": [{ "path": "name", "code": "invalid_type", "message": "expected a string" }] },
         }),
     );
-    assert_eq!(
-        result["missing"]["error"]["details"]["issues"][0]["code"],
-        "missing_field"
+    assert_error(
+        &result["missing"],
+        json!({
+            "code": "BAD_PAYLOAD",
+            "message": "the payload is invalid",
+            "details": { "issues": [{ "path": "", "code": "missing_field", "message": "missing field `name`" }] },
+        }),
     );
-    assert_eq!(result["notJson"]["error"]["code"], "BAD_PAYLOAD");
+    assert_error(
+        &result["notJson"],
+        json!({
+            "code": "BAD_PAYLOAD",
+            "message": "the payload is invalid",
+            "details": { "issues": [{ "path": "", "code": "invalid_type", "message": "expected struct Record" }] },
+        }),
+    );
     assert_error(
         &result["forbidden"],
         json!({ "code": "FORBIDDEN", "message": "this event is not allowed" }),
@@ -106,10 +120,10 @@ fn every_error_code_with_its_exact_payload_and_no_side_effect() {
         &result["appError"],
         json!({ "code": "OUT_OF_STOCK", "message": "no more items", "details": { "sku": "A-1" } }),
     );
-    let soft = &result["softError"];
-    assert_eq!(soft["ack"], json!({ "ok": true, "data": "done" }));
-    assert_eq!(soft["error"]["code"], "QUOTA_LOW");
-    assert_eq!(soft["error"]["details"], json!({ "left": 1 }));
+    assert_error(
+        &result["softError"],
+        json!({ "code": "QUOTA_LOW", "message": "almost out of quota", "details": { "left": 1 } }),
+    );
 
     assert_eq!(
         result["success"],
@@ -118,6 +132,10 @@ fn every_error_code_with_its_exact_payload_and_no_side_effect() {
     assert_eq!(
         result["afterAll"]["data"]["recorded"], 1,
         "the server kept serving after the panic"
+    );
+    assert_eq!(
+        result["otherAfterPanic"]["ok"], true,
+        "and it kept serving everyone else"
     );
 
     let log = server.log();
@@ -130,10 +148,21 @@ fn every_error_code_with_its_exact_payload_and_no_side_effect() {
         cause_line.contains(internal_id),
         "the cause is logged with the requestId: {cause_line}"
     );
+    let panic_id = result["panic"]["error"]["requestId"].as_str().unwrap();
+    let panic_line = log
+        .lines()
+        .find(|line| line.contains("the handler panicked: handler exploded"))
+        .unwrap_or_else(|| panic!("the panic's message is logged:\n{log}"));
     assert!(
-        !result.to_string().contains("database password"),
-        "the cause never reaches the client"
+        panic_line.contains(panic_id),
+        "the panic is logged with the requestId: {panic_line}"
     );
+    for secret in ["database password", "exploded"] {
+        assert!(
+            !result.to_string().contains(secret),
+            "the cause never reaches the client"
+        );
+    }
 }
 
 #[test]

@@ -64,7 +64,39 @@ fn events_wait_for_the_connect_hook_and_hook_failures_are_logged() {
     }
     let log = server.log();
     assert!(log.contains("connect hook failed on purpose"), "{log}");
-    assert!(log.contains("the connect hook panicked"), "{log}");
+    assert!(
+        log.contains("the connect hook panicked: connect hook exploded"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_failing_or_panicking_disconnect_hook_is_logged_and_the_server_goes_on() {
+    let server = Server::start(APP, APP);
+    let result = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          for (const leave of ["fail", "panic"]) {
+            const s = await h.connect("/hooks", { query: { leave } });
+            await h.ack(s, "rooms", {});
+            s.close();
+          }
+          const after = await h.connect("/hooks");
+          const ack = await h.ack(after, "rooms", {});
+          after.close();
+          return ack;
+        });
+        "#,
+    );
+    assert_eq!(result, json!({ "ok": true, "data": { "inLobby": true } }));
+    let log = server.wait_for_log("disconnect hook exploded");
+    assert!(log.contains("disconnect hook failed on purpose"), "{log}");
+    assert!(
+        log.contains("the disconnect hook panicked: disconnect hook exploded"),
+        "{log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -75,3 +75,38 @@ fn pretty_log_lines_carry_the_event_context() {
         assert!(line.contains(&field), "`{field}` missing from: {line}");
     }
 }
+
+#[test]
+fn log_lines_carry_the_user_and_the_configured_level_filters_them() {
+    let config = loly_tests::config_file("[realtime.logging]\nlevel = \"warn\"\npretty = false\n");
+    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);
+    let result = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          const s = await h.connect("/secure", { auth: { token: "user-ann" } });
+          const ack = await h.ack(s, "log", {});
+          const sid = s.id;
+          s.close();
+          return { rid: ack.data, sid };
+        });
+        "#,
+    );
+    let log = wait_for_log(&server, "signed-in warning line");
+    let line: Value = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["message"] == "signed-in warning line")
+        .unwrap_or_else(|| panic!("no JSON warning line in:\n{log}"));
+    let span = &line["span"];
+    assert_eq!(span["user_id"], "ann", "{line}");
+    assert_eq!(span["namespace"], "/secure", "{line}");
+    assert_eq!(span["socket_id"], result["sid"], "{line}");
+    assert_eq!(span["event"], "log", "{line}");
+    assert_eq!(span["request_id"], result["rid"], "{line}");
+    assert!(
+        !log.contains("signed-in info line"),
+        "level = \"warn\" drops info lines:\n{log}"
+    );
+}

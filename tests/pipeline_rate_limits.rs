@@ -108,6 +108,40 @@ fn the_per_socket_limit_comes_from_config_and_covers_every_event() {
 }
 
 #[test]
+fn events_waiting_for_the_connect_hook_are_limited_on_arrival() {
+    let server = Server::start(APP, APP);
+    let result = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          const s = h.socket("/hooks");
+          await h.next(s, "connect");
+          // The connect hook takes 300 ms: all 100 arrive while it runs.
+          const acks = await Promise.all(Array.from({ length: 100 }, () => h.ack(s, "rooms", {})));
+          s.close();
+          return {
+            ran: acks.filter((a) => a.ok && a.data.inLobby).length,
+            limited: acks.filter((a) => !a.ok && a.error.code === "RATE_LIMIT").length,
+            error: acks.find((a) => !a.ok).error,
+          };
+        });
+        "#,
+    );
+    assert_eq!(
+        (result["ran"].as_u64(), result["limited"].as_u64()),
+        (Some(60), Some(40)),
+        "the socket's burst of 60 holds while events wait: {result}"
+    );
+    let error = &result["error"];
+    assert_eq!(error["code"], "RATE_LIMIT");
+    assert_eq!(error["message"], "too many events");
+    assert_eq!(error["details"]["scope"], "socket");
+    assert!(error["details"]["retryAfterMs"].as_u64().unwrap() >= 1);
+    assert!(error["requestId"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
+#[test]
 fn the_per_socket_limit_follows_the_config_file() {
     let config = loly_tests::config_file("[realtime.limits]\nevents_per_second = 1\nburst = 3\n");
     let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);

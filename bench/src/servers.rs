@@ -16,22 +16,19 @@ pub enum Kind {
     Bare,
     /// Loly on its embedded defaults (info logging, metrics on).
     Loly,
-    /// Loly with logging at `warn`: no per-event span is recorded.
-    LolyQuiet,
     /// Node's Socket.IO with its defaults.
     Node,
 }
 
 impl Kind {
     /// Every server, the baseline first.
-    pub const ALL: [Kind; 4] = [Kind::Bare, Kind::Loly, Kind::LolyQuiet, Kind::Node];
+    pub const ALL: [Kind; 3] = [Kind::Bare, Kind::Loly, Kind::Node];
 
     /// The name shown in results and accepted by `--only`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Bare => "socketioxide",
             Kind::Loly => "loly",
-            Kind::LolyQuiet => "loly-warn",
             Kind::Node => "node",
         }
     }
@@ -47,14 +44,11 @@ impl Kind {
                 command.arg(port.to_string());
                 command
             }
-            Kind::Loly | Kind::LolyQuiet => {
+            Kind::Loly => {
                 let mut command = Command::new(bin_dir.join("loly-echo"));
                 command
                     .env("LOLY_PORT", port.to_string())
                     .env("LOLY_METRICS__ADDRESS", "127.0.0.1:0");
-                if self == Kind::LolyQuiet {
-                    command.env("LOLY_REALTIME__LOGGING__LEVEL", "warn");
-                }
                 command
             }
             Kind::Node => {

@@ -9,7 +9,9 @@ use std::{
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{Error, ErrorCode, RequestId, SocketIo, SocketRef, realtime::Shared};
+use crate::{
+    Error, ErrorCode, RequestId, SocketIo, SocketRef, realtime::Shared, runtime::PendingAck,
+};
 
 /// The reserved event that carries structured errors to clients.
 pub const ERROR_EVENT: &str = "__loly:error";
@@ -27,14 +29,22 @@ pub struct Actions {
     socket: SocketRef,
     shared: Arc<Shared>,
     request_id: RequestId,
+    /// The ack the client asked for with this event, if any.
+    ack: Option<Arc<PendingAck>>,
 }
 
 impl Actions {
-    pub(crate) fn new(socket: SocketRef, shared: Arc<Shared>, request_id: RequestId) -> Self {
+    pub(crate) fn new(
+        socket: SocketRef,
+        shared: Arc<Shared>,
+        request_id: RequestId,
+        ack: Option<Arc<PendingAck>>,
+    ) -> Self {
         Actions {
             socket,
             shared,
             request_id,
+            ack,
         }
     }
 
@@ -133,7 +143,9 @@ impl Actions {
     }
 
     /// Sends a structured error, `{code, message, details?, requestId}`, on
-    /// `__loly:error` to the current socket.
+    /// `__loly:error` to the current socket. When the client asked for an
+    /// ack, the ack gets `{ok: false, error}` too, and the handler's own
+    /// result no longer answers it.
     pub fn error(
         &self,
         code: &str,
@@ -146,7 +158,12 @@ impl Actions {
             details: details.as_ref(),
             request_id: self.request_id,
         };
-        self.reply(ERROR_EVENT, &payload)
+        crate::metrics::error(code);
+        let sent = self.reply(ERROR_EVENT, &payload);
+        if let Some(ack) = &self.ack {
+            ack.fail(&payload);
+        }
+        sent
     }
 
     /// The id of the event these actions answer.

@@ -15,9 +15,9 @@ use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use crate::{AllowedOrigins, RealtimeConfig, cluster::ClusterRegistry};
 
 /// Refuses, with 403, a browser request to the realtime path whose `Origin`
-/// is not allowed: long-polling requests and websocket upgrades alike
-/// (cross-site websocket hijacking). Requests without `Origin` (not from a
-/// browser) pass.
+/// is not allowed:
+/// long-polling requests and websocket upgrades alike (cross-site websocket
+/// hijacking). Requests without `Origin` (not from a browser) pass.
 pub(crate) async fn check_origin(
     allowed: Arc<AllowedOrigins>,
     path: Arc<str>,

@@ -38,6 +38,7 @@ mod config;
 mod ctx;
 mod error;
 mod handshake;
+mod hangup;
 mod http;
 mod logging;
 mod metrics;

@@ -36,7 +36,7 @@ pub struct PayloadError {
 
 impl PayloadError {
     fn new(mut issues: Vec<PayloadIssue>) -> Self {
-        issues.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.code.cmp(&b.code)));
+        issues.sort_by(|a, b| path_order(&a.path, &b.path).then_with(|| a.code.cmp(&b.code)));
         let truncated = issues.len() > MAX_ISSUES;
         issues.truncate(MAX_ISSUES);
         PayloadError { issues, truncated }
@@ -119,11 +119,36 @@ fn explain_decode_failure<T: DeserializeOwned>(raw: &mut RawValue) -> PayloadErr
     }
 }
 
+/// Orders paths as people read them: `tags[2]` before `tags[10]` (list
+/// indexes compare as numbers).
+fn path_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let digits = |text: &[u8]| text.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        let (na, nb) = (digits(a), digits(b));
+        if na > 0 && nb > 0 {
+            let order = na.cmp(&nb).then_with(|| a[..na].cmp(&b[..nb]));
+            if order.is_ne() {
+                return order;
+            }
+            (a, b) = (&a[na..], &b[nb..]);
+            continue;
+        }
+        match (a.split_first(), b.split_first()) {
+            (Some((x, rest_a)), Some((y, rest_b))) if x == y => (a, b) = (rest_a, rest_b),
+            _ => return a.cmp(b),
+        }
+    }
+}
+
 /// Turns serde's message into a code and a message that never repeats the
-/// submitted value (serde's messages quote it: `invalid type: string "x"`).
+/// submitted value. serde writes `<what was found>, expected <what the
+/// schema wants>`, and what was found quotes the value (`invalid type:
+/// string "x"`), which may itself hold `, expected `: only the text after
+/// the last one comes from the schema.
 fn describe_serde_error(message: &str) -> (&'static str, Cow<'static, str>) {
     let expected = message
-        .split_once("expected ")
+        .rsplit_once(", expected ")
         .map(|(_, expected)| format!("expected {expected}"));
     let code = if message.starts_with("invalid type") {
         "invalid_type"
@@ -254,6 +279,61 @@ mod tests {
         assert_eq!(err.issues[0].path, "by");
         assert_eq!(err.issues[0].code, "invalid_type");
         assert!(!err.issues[0].message.contains("secret"));
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Tagged {
+        #[validate(nested)]
+        tags: Vec<Tag>,
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Tag {
+        #[validate(length(min = 1))]
+        label: String,
+    }
+
+    #[test]
+    fn quoted_values_never_leak_through_the_expected_part() {
+        let err = decode_validated::<Message>(&mut raw(
+            r#"["m",{"text":"hi","by":"x, expected SECRET"}]"#,
+        ))
+        .unwrap_err();
+        assert_eq!(err.issues[0].message, "expected u32");
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        enum Color {
+            Red,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Paint {
+            color: Color,
+        }
+        let err =
+            decode_plain::<Paint>(&mut raw(r#"["m",{"color":"SECRET, expected x"}]"#)).unwrap_err();
+        assert_eq!(err.issues[0].code, "unknown_variant");
+        assert!(!err.issues[0].message.contains("SECRET"), "{err:?}");
+    }
+
+    #[test]
+    fn list_items_sort_by_index_and_issues_are_capped() {
+        let tags: Vec<String> = (0..30).map(|_| r#"{"label":""}"#.to_owned()).collect();
+        let payload = format!(r#"["m",{{"tags":[{}]}}]"#, tags.join(","));
+        let err = decode_validated::<Tagged>(&mut raw(&payload)).unwrap_err();
+        assert_eq!(err.issues.len(), MAX_ISSUES);
+        assert!(err.truncated);
+        let paths: Vec<_> = err.issues.iter().map(|i| i.path.as_str()).collect();
+        let expected: Vec<String> = (0..MAX_ISSUES)
+            .map(|i| format!("tags[{i}].label"))
+            .collect();
+        assert_eq!(paths, expected);
+        assert_eq!(
+            path_order("tags[2].label", "tags[10].label"),
+            std::cmp::Ordering::Less
+        );
+        assert_eq!(path_order("a", "a.b"), std::cmp::Ordering::Less);
+        assert_eq!(path_order("by", "name"), std::cmp::Ordering::Less);
     }
 
     #[test]

@@ -37,6 +37,19 @@ impl Shared {
             .push(route);
     }
 
+    /// Makes the clients of namespace object `generation` of `path`, which
+    /// a racing first connection replaced, reconnect.
+    pub(crate) fn hang_up_stale(&self, path: &str, generation: u64) {
+        let routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for route in routes {
+            route.hang_up_stale(path, generation);
+        }
+    }
+
     /// Makes every socket leave: their disconnect hooks run, their presence goes.
     pub(crate) async fn leave_all(&self) {
         let routes: Vec<Arc<dyn LiveSockets>> = self

@@ -15,6 +15,7 @@ use crate::{
     Adapter, Config, ConfigError, MemoryBackend, MemoryPresence, PresenceBackend, Realtime, Routes,
     ScaleMode, State, StateBackend, Transport,
     cluster::{self, AdapterState, ClusterDriver, ClusterRegistry, HEARTBEAT},
+    hangup::{HangupListener, Peer},
     presence::PresenceTracker,
     realtime::Shared,
     request_id::instance_id,
@@ -200,6 +201,12 @@ impl App {
             hooks: TaskTracker::new(),
             routes: Default::default(),
         });
+        let stale = Arc::downgrade(&shared);
+        shared.subscriptions.on_replaced(move |path, generation| {
+            if let Some(shared) = stale.upgrade() {
+                shared.hang_up_stale(path, generation);
+            }
+        });
         if config.metrics.enabled {
             crate::metrics::install();
         }
@@ -248,28 +255,27 @@ impl App {
             .await
             .map_err(|source| ServeError::Bind { addr, source })?;
         let local = listener.local_addr()?;
+        let listener = HangupListener(listener);
+        let app = app.layer(axum::middleware::from_fn(crate::hangup::with_socket_addr));
         tracing::info!(address = %local, path = %config.realtime.path, mode = ?config.realtime.scale.mode, "listening");
         println!("loly: listening on http://{local}{}", config.realtime.path);
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            // socketioxide's close does not run disconnect handlers: run
-            // them first, then close the transports (clients reconnect elsewhere).
-            shared.leave_all().await;
-            io.close().await;
-            shared.hooks.close();
-            let _ = tokio::time::timeout(HOOKS_GRACE, shared.hooks.wait()).await;
-            if let Some(registry) = &parts.registry
-                && let Err(error) = registry.clear().await
-            {
-                tracing::warn!(%error, "presence not cleared; it expires on its own");
-            }
-        })
-        .await?;
+        axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                tracing::info!("shutting down");
+                // socketioxide's close does not run disconnect handlers: run
+                // them first, then close the transports (clients reconnect elsewhere).
+                shared.leave_all().await;
+                io.close().await;
+                shared.hooks.close();
+                let _ = tokio::time::timeout(HOOKS_GRACE, shared.hooks.wait()).await;
+                if let Some(registry) = &parts.registry
+                    && let Err(error) = registry.clear().await
+                {
+                    tracing::warn!(%error, "presence not cleared; it expires on its own");
+                }
+            })
+            .await?;
         Ok(())
     }
 }

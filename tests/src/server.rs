@@ -112,6 +112,22 @@ impl Server {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// The server's log once it contains `needle` (at most 10 s from now).
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}` in the log within 10 s:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

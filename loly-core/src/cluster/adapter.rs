@@ -6,15 +6,21 @@
 //! first connections each create a child, and the second replaces the first,
 //! whose socket is silently lost. This adapter calls back at once, as the
 //! local adapter does, and subscribes in the background; a connecting socket
-//! waits for that subscription (see [`AdapterState::ready`]) before its
+//! waits for that subscription (see [`Subscriptions::ready`]) before its
 //! connect packet goes out.
+//!
+//! Calling back at once narrows the race to a few instructions, but two
+//! connections read on two threads can still both create a child. Every
+//! child gets a generation, recorded in the same step that registers it, so
+//! the framework knows which one socketioxide routes to; the sockets of a
+//! replaced child are hung up, and their clients reconnect to the current one.
 
 use std::{
     collections::HashMap,
     future::Future,
     pin::Pin,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     task::{Context, Poll},
@@ -66,7 +72,7 @@ impl AdapterState {
 
 /// Whether each namespace receives other instances' messages yet, and
 /// which of its namespace objects socketioxide has registered.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Subscriptions {
     /// None on one instance: there is nothing to wait for.
     tracked: Option<Arc<Mutex<SubscribedMap>>>,
@@ -81,34 +87,50 @@ type SubscribedMap = HashMap<String, watch::Receiver<bool>>;
 #[derive(Default)]
 struct Generations {
     next: AtomicU64,
+    /// Held while socketioxide registers a namespace object, so that this
+    /// map and socketioxide's agree.
     current: Mutex<HashMap<String, u64>>,
+    /// Told when a namespace object is replaced: its path and generation.
+    on_replaced: OnceLock<Box<OnReplaced>>,
 }
+
+/// What runs when a namespace object is replaced: given its path and generation.
+type OnReplaced = dyn Fn(&str, u64) + Send + Sync;
 
 /// The room a socket asks about to learn its namespace object's generation.
 const IDENTIFY_ROOM: &str = "__loly:generation";
 
 impl Subscriptions {
-    /// Whether `socket`'s namespace object is the one socketioxide routes
+    /// The generation of `socket`'s namespace object.
+    pub(crate) async fn generation_of(&self, socket: &SocketRef) -> Option<u64> {
+        let rooms = socket.within(IDENTIFY_ROOM).rooms().await.ok()?;
+        rooms
+            .into_iter()
+            .next()?
+            .strip_prefix(IDENTIFY_ROOM)?
+            .parse()
+            .ok()
+    }
+
+    /// Whether namespace object `generation` is the one socketioxide routes
     /// `path` to. Two first connections racing into a new dynamic namespace
     /// can each create one, the second replacing the first; a socket of the
     /// replaced one would never hear anything.
-    pub(crate) async fn is_current(&self, socket: &SocketRef) -> bool {
-        let answer = socket.within(IDENTIFY_ROOM).rooms().await;
-        let generation = answer
-            .ok()
-            .and_then(|rooms| rooms.into_iter().next())
-            .and_then(|room| {
-                room.strip_prefix(IDENTIFY_ROOM)
-                    .and_then(|g| g.parse::<u64>().ok())
-            });
+    pub(crate) fn is_current(&self, path: &str, generation: Option<u64>) -> bool {
         let current = self
             .generations
             .current
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(socket.ns())
+            .get(path)
             .copied();
-        generation.is_some() && generation == current
+        generation.is_none() || current.is_none() || generation == current
+    }
+
+    /// Calls `hang_up` with the path and generation of every namespace
+    /// object that gets replaced from now on.
+    pub(crate) fn on_replaced(&self, hang_up: impl Fn(&str, u64) + Send + Sync + 'static) {
+        let _ = self.generations.on_replaced.set(Box::new(hang_up));
     }
 
     fn track(&self, path: String, receiver: watch::Receiver<bool>) {
@@ -192,12 +214,21 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
     }
 
     fn init(self: Arc<Self>, on_success: impl FnOnce() + Send + 'static) -> Self::InitRes {
-        self.generations
-            .current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(self.get_local().path().to_string(), self.generation);
-        on_success();
+        let path = self.get_local().path().to_string();
+        let replaced = {
+            let mut current = self
+                .generations
+                .current
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            // socketioxide registers the object in `on_success`: under the
+            // same lock, the last generation recorded is the one it routes to.
+            on_success();
+            current.insert(path.clone(), self.generation)
+        };
+        if let (Some(replaced), Some(hang_up)) = (replaced, self.generations.on_replaced.get()) {
+            hang_up(&path, replaced);
+        }
         LolyInit(Box::pin(async move {
             let result = self.inner.clone().init(|| {}).await;
             self.subscribed.send_replace(result.is_ok());

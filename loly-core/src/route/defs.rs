@@ -8,7 +8,7 @@ use socketioxide_core::Value as RawValue;
 
 use crate::{
     AuthUser, Ctx, DisconnectReason, Error, GuardCtx, Handshake, PayloadError, Rate, Result,
-    runtime::{EventCall, Responder, run_event},
+    runtime::{EventCall, Responder, event_span, run_event},
 };
 
 /// A guard, as the macro wraps it: sync and async guards alike.
@@ -101,7 +101,11 @@ where
     fn dispatch(&self, mut call: EventCall<U>) {
         let data = match (self.decode)(&mut call.value) {
             Ok(data) => data,
-            Err(error) => return call.responder.fail(&error.into()),
+            Err(error) => {
+                let request_id = call.responder.request_id();
+                let _span = event_span(&call.socket, &call.conn, call.event, request_id).entered();
+                return call.responder.fail(&error.into());
+            }
         };
         run_event(call, data, self.guard, self.handler.clone());
     }

@@ -15,14 +15,17 @@ use std::{
 
 use futures_util::FutureExt;
 use socketioxide::{handler::ConnectHandler, socket::Socket};
-use socketioxide_core::Value as RawValue;
+use socketioxide_core::{Sid, Value as RawValue};
 use tracing::Instrument;
 
 use crate::{
     Actions, Adapter, AuthUser, Ctx, DisconnectReason, Error, Handshake, Params, RequestId,
     SocketRef,
     actions::user_room,
-    runtime::{Refusal, RouteRuntime, dispatch::Dispatcher, gate::Gate, limiter::Limiter},
+    hangup::Hangup,
+    runtime::{
+        Refusal, RouteRuntime, dispatch::Dispatcher, gate::Gate, limiter::Limiter, panicked,
+    },
     stats::Counted,
 };
 
@@ -31,20 +34,67 @@ pub(crate) struct Conn<U> {
     pub(crate) user: Option<U>,
     pub(crate) params: Params,
     pub(crate) ip: Option<IpAddr>,
-    /// Whether this socket holds one of its address's connection slots.
-    ip_slot: bool,
+    pub(crate) sid: Sid,
+    /// Whether this socket holds one of its address's connection slots; it
+    /// is given back once, when the socket leaves or, if it never got that
+    /// far, when this state is dropped.
+    ip_slot: AtomicBool,
+    /// The generation of the namespace object the socket connected to.
+    pub(crate) generation: Option<u64>,
     pub(crate) route: Arc<RouteRuntime<U>>,
     pub(crate) limiter: Mutex<Limiter>,
-    /// Open once the connect hook has finished.
+    /// Open once the socket is registered and its connect hook has finished.
     pub(crate) gate: Gate,
-    /// Set once the socket has left, so leaving runs once.
-    left: AtomicBool,
+    /// Where the socket is in its life; registering and leaving take turns.
+    phase: tokio::sync::Mutex<Phase>,
     _counted: Counted,
+}
+
+/// A socket's life, as the framework sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Auth passed; the connect packet may not have reached the client.
+    Connecting,
+    /// The connect packet went out: the socket is live and present.
+    Live,
+    /// It left; nothing of it is registered anymore.
+    Left,
 }
 
 impl<U: AuthUser> Conn<U> {
     pub(crate) fn user_id(&self) -> Option<&str> {
         self.user.as_ref().map(AuthUser::id)
+    }
+
+    /// Gives the address's connection slot back, if this socket holds it.
+    async fn release_ip_slot(&self) {
+        if let Some(ip) = self
+            .ip
+            .filter(|_| self.ip_slot.swap(false, Ordering::AcqRel))
+        {
+            let sid = self.sid.to_string();
+            self.route.shared.ip_limiter.release(ip, &sid).await;
+        }
+    }
+}
+
+impl<U> Drop for Conn<U> {
+    /// A socket that never became live (its client went while it was
+    /// connecting, so socketioxide dropped it without a disconnect) still
+    /// gives its address slot back.
+    fn drop(&mut self) {
+        self.route.forget_connecting(self.sid);
+        let Some(ip) = self
+            .ip
+            .filter(|_| self.ip_slot.swap(false, Ordering::AcqRel))
+        else {
+            return;
+        };
+        let shared = self.route.shared.clone();
+        let sid = self.sid.to_string();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { shared.ip_limiter.release(ip, &sid).await });
+        }
     }
 }
 
@@ -63,18 +113,20 @@ pub(crate) struct ViaLoly;
 type MiddlewareResult = Result<(), Box<dyn Display + Send>>;
 
 impl<U: AuthUser> ConnectHandler<Adapter, ViaLoly> for NamespaceHandler<U> {
-    /// Runs after the connect packet went out: the connect hook.
+    /// Runs once the connect packet went out: the socket is registered
+    /// (live, present), then its connect hook runs, then its events go on.
     fn call(&self, socket: Arc<Socket<Adapter>>, _auth: Option<RawValue>) {
-        let route = &self.0;
-        let (Some(_), Some(conn)) = (&route.connect, route.live(socket.id)) else {
+        let Some(conn) = self.0.take_connecting(socket.id) else {
             return;
         };
         let request_id = RequestId::next();
         let span = hook_span("connect", &socket, &conn, request_id);
-        let ctx = hook_ctx(socket, conn.clone(), request_id);
         tokio::spawn(
             async move {
-                if let Some(hook) = &conn.route.connect {
+                if register(&socket, &conn).await
+                    && let Some(hook) = &conn.route.connect
+                {
+                    let ctx = hook_ctx(socket, conn.clone(), request_id);
                     let outcome = AssertUnwindSafe((hook.call)(ctx)).catch_unwind().await;
                     log_hook_outcome("connect", outcome);
                 }
@@ -93,6 +145,44 @@ impl<U: AuthUser> ConnectHandler<Adapter, ViaLoly> for NamespaceHandler<U> {
         auth: &'a Option<RawValue>,
     ) -> Pin<Box<dyn Future<Output = MiddlewareResult> + Send + 'a>> {
         Box::pin(accept(self.0.clone(), socket, auth))
+    }
+}
+
+/// Makes a connected socket live: listed for shutdown, counted, present.
+/// False if it left first, or if its namespace object lost a race (its
+/// client is then made to reconnect).
+async fn register<U: AuthUser>(socket: &Arc<Socket<Adapter>>, conn: &Arc<Conn<U>>) -> bool {
+    let mut phase = conn.phase.lock().await;
+    if *phase != Phase::Connecting {
+        return false;
+    }
+    let route = &conn.route;
+    route.add_live(SocketRef::from(socket.clone()), conn.clone());
+    route.connections.increment(1.0);
+    if let Some(id) = conn.user_id() {
+        route.shared.presence.joined(socket.ns(), id).await;
+    }
+    *phase = Phase::Live;
+    drop(phase);
+    // Listed first, then checked: a namespace object replaced after this
+    // check finds the socket listed (see `RouteRuntime::hang_up_stale`).
+    if !route
+        .shared
+        .subscriptions
+        .is_current(socket.ns(), conn.generation)
+    {
+        reconnect(socket);
+        return false;
+    }
+    true
+}
+
+/// Hangs up the socket's connection, so that its client reconnects, to the
+/// namespace object socketioxide now routes to.
+pub(crate) fn reconnect(socket: &Socket<Adapter>) {
+    tracing::warn!(namespace = %socket.ns(), socket_id = %socket.id, "a racing first connection replaced this namespace; the client reconnects");
+    if !Hangup::request(socket.req_parts()) {
+        tracing::warn!(socket_id = %socket.id, "no connection to hang up");
     }
 }
 
@@ -119,16 +209,15 @@ async fn accept<U: AuthUser>(
         },
         None => None,
     };
-    let accepted = match shared
+    let generation = shared
         .subscriptions
-        .is_current(&SocketRef::from(socket.clone()))
-        .await
-    {
-        true => authenticate(&route, &socket, auth, ip).await,
-        false => {
-            tracing::warn!(namespace = %socket.ns(), socket_id = %socket.id, "a racing first connection replaced this namespace; asking the client to retry");
-            Err(Box::new(RETRY) as Box<dyn Display + Send>)
-        }
+        .generation_of(&SocketRef::from(socket.clone()))
+        .await;
+    let accepted = if shared.subscriptions.is_current(socket.ns(), generation) {
+        authenticate(&route, &socket, auth, ip).await
+    } else {
+        reconnect(&socket);
+        Err(Box::new(RETRY) as Box<dyn Display + Send>)
     };
     let (user, params) = match accepted {
         Ok(accepted) => accepted,
@@ -148,33 +237,30 @@ async fn accept<U: AuthUser>(
     {
         tracing::warn!(namespace = %socket.ns(), "the namespace is not subscribed to the cluster yet");
     }
-    let has_connect_hook = route.connect.is_some();
     let conn = Arc::new(Conn {
         user,
         params,
         ip,
-        ip_slot: slot.is_some(),
+        sid: socket.id,
+        ip_slot: AtomicBool::new(slot.is_some()),
+        generation,
         route: route.clone(),
         limiter: Mutex::new(Limiter::new(shared.settings.socket_rate)),
-        gate: if has_connect_hook {
-            Gate::default()
-        } else {
-            Gate::opened()
-        },
-        left: AtomicBool::new(false),
+        gate: Gate::default(),
+        phase: tokio::sync::Mutex::new(Phase::Connecting),
         _counted: Counted::new(),
     });
-    route.connections.increment(1.0);
+    // Should the connect packet fail, socketioxide drops the socket and
+    // leaves its rooms; its handlers, and `conn` with them, go too.
     if let Some(id) = conn.user_id() {
         socket.join(user_room(id));
-        shared.presence.joined(socket.ns(), id).await;
     }
     socket.on_fallback(Dispatcher::new(conn.clone()));
     let on_leave = conn.clone();
     socket.on_disconnect(async move |socket: SocketRef, reason: DisconnectReason| {
         leave(socket, on_leave, reason).await;
     });
-    route.add_live(SocketRef::from(socket), conn);
+    route.add_connecting(&conn);
     Ok(())
 }
 
@@ -211,8 +297,9 @@ async fn authenticate<U: AuthUser>(
     match outcome {
         Ok(Ok(user)) => Ok((user, handshake.into_params())),
         Ok(Err(error)) => Err(rejection(socket, error)),
-        Err(_) => {
-            tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, "the auth hook panicked");
+        Err(panic) => {
+            let error = panicked("the auth hook", &panic);
+            tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, %error, "the auth hook failed");
             Err(Box::new(AUTH_FAILED))
         }
     }
@@ -227,23 +314,24 @@ pub(super) async fn leave<U: AuthUser>(
 ) {
     let shared = conn.route.shared.clone();
     let _running = shared.hooks.token();
-    if conn.left.swap(true, Ordering::AcqRel) {
+    let mut phase = conn.phase.lock().await;
+    let was = std::mem::replace(&mut *phase, Phase::Left);
+    drop(phase);
+    conn.gate.open();
+    if was == Phase::Left {
         return;
     }
-    conn.route.remove_live(socket.id);
-    conn.route.connections.decrement(1.0);
-    conn.gate.open();
-    let namespace = socket.ns().to_owned();
-    let sid = socket.id.to_string();
-    let user_id = conn.user_id().map(str::to_owned);
-    let slot = conn.ip.filter(|_| conn.ip_slot);
-    run_disconnect_hook(socket, conn, reason).await;
-    if let Some(id) = user_id {
-        shared.presence.left(&namespace, &id).await;
+    if was == Phase::Live {
+        conn.route.remove_live(socket.id);
+        conn.route.connections.decrement(1.0);
+        let namespace = socket.ns().to_owned();
+        let user_id = conn.user_id().map(str::to_owned);
+        run_disconnect_hook(socket, conn.clone(), reason).await;
+        if let Some(id) = user_id {
+            shared.presence.left(&namespace, &id).await;
+        }
     }
-    if let Some(ip) = slot {
-        shared.ip_limiter.release(ip, &sid).await;
-    }
+    conn.release_ip_slot().await;
 }
 
 /// The message a client reads when the auth hook failed on the server's side.
@@ -275,7 +363,7 @@ async fn run_disconnect_hook<U: AuthUser>(
         return;
     };
     let request_id = RequestId::next();
-    let span = tracing::info_span!(
+    let span = tracing::error_span!(
         "disconnect",
         namespace = %socket.ns(),
         socket_id = %socket.id,
@@ -285,7 +373,7 @@ async fn run_disconnect_hook<U: AuthUser>(
     );
     let ctx = Ctx::new(
         (),
-        Actions::new(socket, conn.route.shared.clone(), request_id),
+        Actions::new(socket, conn.route.shared.clone(), request_id, None),
         conn.clone(),
         "",
     );
@@ -304,7 +392,7 @@ fn hook_ctx<U: AuthUser>(
     let io = conn.route.shared.clone();
     Ctx::new(
         (),
-        Actions::new(SocketRef::from(socket), io, request_id),
+        Actions::new(SocketRef::from(socket), io, request_id, None),
         conn,
         "",
     )
@@ -316,7 +404,7 @@ fn hook_span<U: AuthUser>(
     conn: &Conn<U>,
     request_id: RequestId,
 ) -> tracing::Span {
-    tracing::info_span!(
+    tracing::error_span!(
         "hook",
         hook,
         namespace = %socket.ns(),
@@ -330,6 +418,9 @@ fn log_hook_outcome(hook: &str, outcome: std::thread::Result<crate::Result<()>>)
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::error!(%error, "the {hook} hook failed"),
-        Err(_) => tracing::error!("the {hook} hook panicked"),
+        Err(panic) => {
+            let error = panicked(&format!("the {hook} hook"), &panic);
+            tracing::error!(%error, "the {hook} hook failed");
+        }
     }
 }

@@ -46,50 +46,41 @@ pub(crate) struct EventCall<U> {
 const MAX_ECHOED_EVENT: usize = 64;
 
 impl<U: AuthUser> MessageHandler<Adapter, ViaLoly> for Dispatcher<U> {
+    /// Steps 1 to 3 of the pipeline, on the socket's read path: a request
+    /// id, the rate limits (before any decoding, so malformed spam is
+    /// counted), then the handler's own decoding and the rest on a task.
     fn call(&self, socket: Arc<Socket<Adapter>>, value: RawValue, ack_id: Option<i64>) {
-        if self.conn.gate.is_open() {
-            dispatch(&self.conn, socket, value, ack_id);
-            return;
+        let conn = &self.conn;
+        let namespace = conn.route.pattern();
+        let mut responder = Responder::new(socket.clone(), ack_id, RequestId::next(), namespace);
+        let event = CommonParser.read_event(&value).unwrap_or_default();
+        let def = match admit(conn, event, &mut responder) {
+            Ok(def) => def,
+            Err(error) => {
+                let _span = event_span(&socket, conn, event, responder.request_id()).entered();
+                return responder.fail(&error);
+            }
+        };
+        let (ok, latency) = def.meters.as_ref().map(|m| m.handles()).unzip();
+        responder.ok = ok;
+        let call = EventCall {
+            socket,
+            conn: conn.clone(),
+            value,
+            event: def.name,
+            responder,
+            latency,
+        };
+        if conn.gate.is_open() {
+            return def.runner.dispatch(call);
         }
-        // The connect hook is still running: this event waits for it.
-        let conn = self.conn.clone();
+        // The connect hook is still running: the event, already counted
+        // against the limits, waits for it.
+        let runner = def.runner.clone();
         tokio::spawn(async move {
-            conn.gate.wait().await;
-            dispatch(&conn, socket, value, ack_id);
+            call.conn.gate.wait().await;
+            runner.dispatch(call);
         });
-    }
-}
-
-/// Steps 1 to 3 of the pipeline, on the socket's read path: a request id,
-/// the rate limits (before any decoding, so malformed spam is counted),
-/// then the handler's own decoding and the rest on a task.
-fn dispatch<U: AuthUser>(
-    conn: &Arc<Conn<U>>,
-    socket: Arc<Socket<Adapter>>,
-    value: RawValue,
-    ack_id: Option<i64>,
-) {
-    let namespace = conn.route.pattern();
-    let mut responder = Responder::new(socket.clone(), ack_id, RequestId::next(), namespace);
-    let event = CommonParser.read_event(&value).unwrap_or_default();
-    let found = admit(conn, event, &mut responder);
-    match found {
-        Ok(def) => {
-            let (ok, latency) = def.meters.as_ref().map(|m| m.handles()).unzip();
-            responder.ok = ok;
-            def.runner.dispatch(EventCall {
-                socket,
-                conn: conn.clone(),
-                value,
-                event: def.name,
-                responder,
-                latency,
-            })
-        }
-        Err(error) => {
-            let _span = event_span(&socket, conn, event, responder.request_id()).entered();
-            responder.fail(&error);
-        }
     }
 }
 
@@ -129,13 +120,16 @@ fn unknown_event(name: &str) -> Error {
         .with_details(serde_json::json!({ "event": shown }))
 }
 
-fn event_span<U: AuthUser>(
+/// The span every log line of one event carries. Its level is `error`, so
+/// that it is enabled whatever level the config lets through: a warning
+/// logged with `logging.level = "warn"` carries it too.
+pub(crate) fn event_span<U: AuthUser>(
     socket: &Socket<Adapter>,
     conn: &Conn<U>,
     event: &str,
     request_id: RequestId,
 ) -> tracing::Span {
-    tracing::info_span!(
+    tracing::error_span!(
         "event",
         namespace = %socket.ns(),
         socket_id = %socket.id,
@@ -183,13 +177,14 @@ pub(crate) fn run_event<T, U, H, Fut>(
             match allowed {
                 Ok(true) => {}
                 Ok(false) => return responder.fail(&Error::forbidden("this event is not allowed")),
-                Err(_) => return responder.fail(&Error::internal("the guard panicked")),
+                Err(panic) => return responder.fail(&panicked("the guard", &panic)),
             }
         }
         let actions = Actions::new(
             SocketRef::from(socket),
             conn.route.shared.clone(),
             responder.request_id(),
+            responder.pending_ack(),
         );
         let ctx = Ctx::new(data, actions, conn, event);
         let started = Instant::now();
@@ -199,8 +194,18 @@ pub(crate) fn run_event<T, U, H, Fut>(
         }
         match outcome {
             Ok(output) => output.respond(&responder),
-            Err(_) => responder.fail(&Error::internal("the handler panicked")),
+            Err(panic) => responder.fail(&panicked("the handler", &panic)),
         }
     };
     tokio::spawn(task.instrument(span));
+}
+
+/// An internal error naming what panicked and the panic's message, for the log.
+pub(crate) fn panicked(what: &str, panic: &Box<dyn std::any::Any + Send>) -> Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string payload");
+    Error::internal(format!("{what} panicked: {message}"))
 }

@@ -1,10 +1,12 @@
-//! Holds a socket's events back until its connect hook has finished.
+//! Holds a socket's events back until it is registered and its connect
+//! hook has finished.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 
-/// Closed while the connect hook runs; events that arrive meanwhile wait.
+/// Closed until the socket is registered and its connect hook has run;
+/// events that arrive meanwhile wait.
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
     open: AtomicBool,
@@ -12,14 +14,6 @@ pub(crate) struct Gate {
 }
 
 impl Gate {
-    /// A gate that is already open (namespaces without a connect hook).
-    pub(crate) fn opened() -> Self {
-        Gate {
-            open: AtomicBool::new(true),
-            notify: Notify::new(),
-        }
-    }
-
     pub(crate) fn is_open(&self) -> bool {
         self.open.load(Ordering::Acquire)
     }
@@ -62,6 +56,6 @@ mod tests {
             .await
             .expect("the waiter passes")
             .unwrap();
-        Gate::opened().wait().await;
+        gate.wait().await;
     }
 }

@@ -10,8 +10,9 @@ mod route;
 mod settings;
 
 pub(crate) use connect::Conn;
-pub(crate) use dispatch::{EventCall, run_event};
+pub(crate) use dispatch::{EventCall, event_span, panicked, run_event};
 pub(crate) use ip_limit::{IpLimiter, Refusal};
+pub(crate) use respond::PendingAck;
 pub use respond::Responder;
 pub(crate) use route::{LiveSockets, RouteRuntime};
 pub(crate) use settings::Settings;

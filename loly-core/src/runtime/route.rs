@@ -2,7 +2,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, Weak},
 };
 
 use futures_util::future::BoxFuture;
@@ -39,6 +39,9 @@ pub(crate) struct RouteRuntime<U> {
     /// Every connected socket of this namespace pattern, so that shutdown
     /// can run their disconnect hooks (socketioxide's close does not).
     live: Mutex<HashMap<Sid, LiveSocket<U>>>,
+    /// Sockets past auth whose connect packet has not gone out yet. Weak:
+    /// a socket dropped on the way (its client left) takes its state along.
+    connecting: Mutex<HashMap<Sid, Weak<Conn<U>>>>,
 }
 
 impl<U: AuthUser> RouteRuntime<U> {
@@ -81,6 +84,7 @@ impl<U: AuthUser> RouteRuntime<U> {
             shared: shared.clone(),
             connections: crate::metrics::connections(route.namespace),
             live: Mutex::default(),
+            connecting: Mutex::default(),
         });
         shared.track(runtime.clone());
         let handler = NamespaceHandler(runtime.clone());
@@ -137,14 +141,6 @@ impl<U: AuthUser> RouteRuntime<U> {
             .insert(socket.id, (socket, conn));
     }
 
-    pub(super) fn live(&self, sid: Sid) -> Option<Arc<Conn<U>>> {
-        self.live
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&sid)
-            .map(|(_, conn)| conn.clone())
-    }
-
     pub(super) fn remove_live(&self, sid: Sid) {
         self.live
             .lock()
@@ -153,13 +149,59 @@ impl<U: AuthUser> RouteRuntime<U> {
     }
 }
 
-/// A namespace whose sockets can all be made to leave: a graceful shutdown.
+/// Sockets between auth and their connect packet.
+impl<U> RouteRuntime<U> {
+    pub(super) fn add_connecting(&self, conn: &Arc<Conn<U>>) {
+        self.connecting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(conn.sid, Arc::downgrade(conn));
+    }
+
+    /// The state of a socket whose connect packet just went out.
+    pub(super) fn take_connecting(&self, sid: Sid) -> Option<Arc<Conn<U>>> {
+        self.connecting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&sid)?
+            .upgrade()
+    }
+
+    /// Drops the entry of a connecting socket whose state is gone.
+    pub(super) fn forget_connecting(&self, sid: Sid) {
+        let mut connecting = self.connecting.lock().unwrap_or_else(|e| e.into_inner());
+        if connecting.get(&sid).is_some_and(|c| c.strong_count() == 0) {
+            connecting.remove(&sid);
+        }
+    }
+}
+
+/// A namespace's live sockets, as the server as a whole handles them.
 pub(crate) trait LiveSockets: Send + Sync {
-    /// Runs every socket's disconnect hook and gives back its presence.
+    /// Runs every socket's disconnect hook and gives back its presence: a
+    /// graceful shutdown.
     fn leave_all(&self) -> BoxFuture<'_, ()>;
+
+    /// Makes the clients of `path`'s sockets on namespace object
+    /// `generation`, which a racing first connection replaced, reconnect.
+    fn hang_up_stale(&self, path: &str, generation: u64);
 }
 
 impl<U: AuthUser> LiveSockets for RouteRuntime<U> {
+    fn hang_up_stale(&self, path: &str, generation: u64) {
+        let stale: Vec<SocketRef> = self
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|(socket, conn)| socket.ns() == path && conn.generation == Some(generation))
+            .map(|(socket, _)| socket.clone())
+            .collect();
+        for socket in stale {
+            super::connect::reconnect(&socket);
+        }
+    }
+
     fn leave_all(&self) -> BoxFuture<'_, ()> {
         let sockets: Vec<(SocketRef, Arc<Conn<U>>)> = self
             .live
