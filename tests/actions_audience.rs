@@ -49,7 +49,7 @@ h.run(async () => {
   out.ask = (await h.ack(clients.bob, "ask", {})).data;
   await h.ack(clients.bob, "join", { tag: "-", room: "q" });
   await h.ack(clients.carol, "join", { tag: "-", room: "q" });
-  out.askRoom = (await h.ack(clients.alice1, "ask-room", { tag: "-", room: "q" })).data.map((a) => a.from).sort();
+  out.askRoom = (await h.ack(clients.alice1, "ask-room", { tag: "-", room: "q" })).data.answers.map((a) => a.from).sort();
   Object.values(clients).forEach((s) => s.close());
   return out;
 });
@@ -113,6 +113,55 @@ fn each_action_reaches_exactly_its_audience() {
         "an emit with an ack gets the client's answer"
     );
     assert_eq!(out["askRoom"], json!(["bob", "carol"]));
+}
+
+#[test]
+fn a_user_with_an_empty_id_is_refused() {
+    let server = Server::start(APP, APP);
+    let out = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => h.connectError("/act", { auth: { token: "" } }));
+        "#,
+    );
+    assert_eq!(out["message"], "INTERNAL_ERROR: authentication failed");
+    server.wait_for_log("the auth hook returned a user with an empty id");
+}
+
+#[test]
+fn a_client_that_does_not_answer_times_out() {
+    let server = Server::start(APP, APP);
+    let out = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          const answering = await h.connect("/act", { auth: { token: "ann" } });
+          answering.on("question", (q, answer) => answer({ from: "ann" }));
+          const silent = await h.connect("/act", { auth: { token: "sam" } });
+          silent.on("question", () => {});
+          for (const s of [answering, silent]) await h.ack(s, "join", { tag: "-", room: "quiz" });
+          const started = Date.now();
+          const room = (await h.ack(answering, "ask-room", { tag: "-", room: "quiz" })).data;
+          const waited = Date.now() - started;
+          const alone = await h.outcome(silent, "ask", {});
+          [answering, silent].forEach((s) => s.close());
+          return { room, waited, alone: alone.ack };
+        });
+        "#,
+    );
+    assert_eq!(
+        out["room"],
+        json!({ "answers": [{ "from": "ann" }], "unanswered": 1 }),
+        "the answer that came, and the one that did not"
+    );
+    assert!(
+        out["waited"].as_u64().unwrap() >= 450,
+        "the server waited for the timeout: {out}"
+    );
+    assert_eq!(out["alone"]["ok"], false);
+    assert_eq!(out["alone"]["error"]["code"], "NO_ANSWER");
 }
 
 #[tokio::test(flavor = "multi_thread")]

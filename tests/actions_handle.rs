@@ -1,5 +1,6 @@
 //! The `Realtime` handle: code outside handlers (here, HTTP routes) emits
-//! to users and reads presence.
+//! to a namespace, a room or a user, reads and writes the state store, and
+//! reads presence.
 
 use loly_tests::{Server, node};
 use serde_json::json;
@@ -40,4 +41,55 @@ fn an_http_route_pushes_a_notification_to_every_tab_of_a_user() {
     assert_eq!(out["got"], json!([{ "text": "hi" }, { "text": "hi" }]));
     assert_eq!(out["bobGot"], json!(null));
     assert_eq!(out["presence"], json!(["alice", "bob"]));
+}
+
+#[test]
+fn an_http_route_emits_to_a_namespace_and_to_a_room_and_shares_the_state_store() {
+    let server = Server::start(APP, APP);
+    let base = server.base_url.clone();
+    let out = node::run(
+        &server,
+        &format!(
+            r#"
+        const h = require("harness");
+        h.run(async () => {{
+          const post = async (query) => (await fetch("{base}/notify?ns=/act&" + query, {{ method: "POST" }})).json();
+          const ann = await h.connect("/act", {{ auth: {{ token: "ann" }} }});
+          const bob = await h.connect("/act", {{ auth: {{ token: "bob" }} }});
+          const anon = await h.connect("/act");
+          const seen = {{ ann: [], bob: [], anon: [] }};
+          for (const [name, s] of [["ann", ann], ["bob", bob], ["anon", anon]]) {{
+            s.on("notification", (n) => seen[name].push(n.text));
+          }}
+          await h.ack(ann, "join", {{ tag: "-", room: "vip" }});
+          const toAll = await post("text=all");
+          const toRoom = await post("room=vip&text=vip-only");
+          // A later emit to everyone reaches each socket after anything sent before it.
+          const barriers = [ann, bob, anon].map((s) => h.next(s, "got"));
+          await h.ack(ann, "do-emit", {{ tag: "barrier" }});
+          await Promise.all(barriers);
+          const fromHandler = (await h.ack(ann, "state-incr", {{}})).data;
+          const readOverHttp = await (await fetch("{base}/counter")).json();
+          const writtenOverHttp = await (await fetch("{base}/counter", {{ method: "POST" }})).json();
+          const fromHandlerAfter = (await h.ack(bob, "state-incr", {{}})).data;
+          [ann, bob, anon].forEach((s) => s.close());
+          return {{ toAll, toRoom, seen, fromHandler, readOverHttp, writtenOverHttp, fromHandlerAfter }};
+        }});
+        "#
+        ),
+    );
+    assert_eq!(out["toAll"], json!({ "ok": true }));
+    assert_eq!(out["toRoom"], json!({ "ok": true }));
+    assert_eq!(
+        out["seen"],
+        json!({ "ann": ["all", "vip-only"], "bob": ["all"], "anon": ["all"] }),
+        "the namespace reaches everyone, the room only its member"
+    );
+    assert_eq!(out["fromHandler"], 1);
+    assert_eq!(out["readOverHttp"], json!({ "value": 1 }));
+    assert_eq!(out["writtenOverHttp"], json!({ "value": 11 }));
+    assert_eq!(
+        out["fromHandlerAfter"], 12,
+        "handlers and the handle share one store"
+    );
 }

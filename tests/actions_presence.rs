@@ -28,13 +28,18 @@ fn a_user_with_two_tabs_stays_present_until_the_last_tab_closes() {
           const tab1 = await h.connect("/act", { auth: { token: "alice" } });
           const tab2 = await h.connect("/act", { auth: { token: "alice" } });
           const both = await list();
+          const sockets = async () => (await h.ack(watcher, "sockets", {})).data;
+          const before = await sockets();
           tab1.close();
-          await sleep(200);
+          // socketioxide lets a socket go once its disconnect handler, where
+          // presence is updated, has run: wait for that, not for time.
+          let after = await sockets();
+          for (let i = 0; i < 100 && after !== before - 1; i++) { await sleep(20); after = await sockets(); }
           const oneLeft = await list();
           tab2.close();
           const none = await until(["bob"]);
           anon.close(); watcher.close();
-          return { both, oneLeft, none };
+          return { both, oneLeft, none, closed: before - after };
         });
         "#,
     );
@@ -43,6 +48,7 @@ fn a_user_with_two_tabs_stays_present_until_the_last_tab_closes() {
         json!(["alice", "bob"]),
         "anonymous sockets are not listed"
     );
+    assert_eq!(out["closed"], 1, "the first tab's disconnect was handled");
     assert_eq!(
         out["oneLeft"],
         json!(["alice", "bob"]),

@@ -20,8 +20,8 @@ fn moves_reach_exactly_the_players_of_their_room() {
           const ben = await join("1", "ben");
           const joined = await joinedSeen;
           const cid = await join("2", "cid");
-          let cidSaw = null;
-          cid.s.on("moved", (m) => { cidSaw = m; });
+          const cidSaw = [];
+          cid.s.on("moved", (m) => cidSaw.push(m));
           const benSaw = h.next(ben.s, "moved");
           const ack = await h.ack(ann.s, "move", { x: 3, y: 4 });
           const offBoard = await h.ack(ann.s, "move", { x: 10, y: 0 });
@@ -53,8 +53,8 @@ fn moves_reach_exactly_the_players_of_their_room() {
     );
     assert_eq!(
         out["cidSaw"],
-        json!({ "player": "cid", "x": 0, "y": 0, "moves": 1 }),
-        "room 2 sees only its own moves"
+        json!([{ "player": "cid", "x": 0, "y": 0, "moves": 1 }]),
+        "room 2 sees only its own moves, none of room 1's"
     );
     assert_eq!(
         out["otherRoom"]["moves"], 1,

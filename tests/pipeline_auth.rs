@@ -198,3 +198,47 @@ async fn auth_outcomes_with_a_rust_client() {
     signed_in.close().await;
     anonymous.close().await;
 }
+
+#[test]
+fn a_client_gone_while_its_auth_hook_runs_leaves_nothing_behind() {
+    let config = loly_tests::config_file("[realtime.limits]\nconnections_per_ip = 3\n");
+    let server = Server::start_with(APP, APP, &[("LOLY_CONFIG", loly_tests::path_of(&config))]);
+    let out = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+        h.run(async () => {
+          const observer = await h.connect("/pipeline");
+          const held = async () => (await h.ack(observer, "stats", {})).data.connections;
+          // Each auth hook takes 300 ms; each client goes after 100 ms.
+          await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+            const s = h.socket("/secure", { auth: { token: "slow-gone" + i } });
+            await new Promise((resolve) => s.io.once("open", resolve));
+            await sleep(100);
+            s.close();
+          }));
+          // Their auth hooks end 300 ms after they began.
+          await sleep(300);
+          let after = await held();
+          for (let i = 0; i < 100 && after !== 1; i++) { await sleep(20); after = await held(); }
+          // Three slots per address: the observer and two more fit only if
+          // the five gone clients gave theirs back.
+          const a = await h.connect("/secure", { auth: { token: "user-ann" } });
+          const b = await h.connect("/secure", { auth: { token: "user-bea" } });
+          const present = (await h.ack(a, "present", {})).data;
+          a.close(); b.close(); observer.close();
+          return { after, present };
+        });
+        "#,
+    );
+    assert_eq!(
+        out["after"], 1,
+        "only the observer's state is held once the gone clients' auth ended: {out}"
+    );
+    assert_eq!(
+        out["present"],
+        json!(["ann", "bea"]),
+        "no gone client is present"
+    );
+}

@@ -101,11 +101,26 @@ async fn lists_keep_their_last_items(f: Fixture) {
     assert_eq!(s.list_range::<i32>("recent", 1, 1).await.unwrap(), vec![4]);
     assert_eq!(s.list_push("recent", &6, None).await.unwrap(), 4);
     assert_eq!(
+        s.list_push("recent", &7, Some(0)).await.unwrap(),
+        0,
+        "a maximum of 0 keeps nothing"
+    );
+    assert_eq!(
+        s.list_range::<i32>("recent", 0, -1).await.unwrap(),
+        Vec::<i32>::new()
+    );
+    assert_eq!(
+        s.get::<i32>("recent").await.unwrap(),
+        None,
+        "an emptied list is no key at all"
+    );
+    assert_eq!(
         s.list_range::<i32>("missing", 0, -1).await.unwrap(),
         Vec::<i32>::new()
     );
+    s.list_push("typed", &1, None).await.unwrap();
     assert!(matches!(
-        s.get::<i32>("recent").await,
+        s.get::<i32>("typed").await,
         Err(StateError::WrongType { .. })
     ));
 }
@@ -157,6 +172,33 @@ async fn locks(f: Fixture) {
         "an expired holder cannot release the new holder's lock"
     );
     assert!(next.release().await.unwrap());
+
+    s.set("lock:job", &"an app value", None).await.unwrap();
+    let lock = s
+        .try_lock("job", Duration::from_secs(5))
+        .await
+        .unwrap()
+        .expect("an app key named like a lock is not the lock");
+    assert_eq!(
+        s.get::<String>("lock:job").await.unwrap().as_deref(),
+        Some("an app value")
+    );
+    assert!(lock.release().await.unwrap());
+}
+
+async fn the_frameworks_keys_are_reserved(f: Fixture) {
+    let s = &f.state;
+    for result in [
+        s.set("__loly:presence:/chat", &1, None).await.map(|_| ()),
+        s.get::<i32>("__loly:lock:job").await.map(|_| ()),
+        s.incr("__loly:conns:127.0.0.1", 1).await.map(|_| ()),
+    ] {
+        assert!(
+            matches!(result, Err(StateError::ReservedKey(_))),
+            "{result:?}"
+        );
+    }
+    assert!((f.raw_keys)().await.is_empty(), "nothing was written");
 }
 
 async fn keys_get_the_prefix_exactly_once(f: Fixture) {
@@ -166,7 +208,7 @@ async fn keys_get_the_prefix_exactly_once(f: Fixture) {
     s.list_push("list", &1, None).await.unwrap();
     s.set_add("set", &1).await.unwrap();
     let mut keys = (f.raw_keys)().await;
-    keys.retain(|k| !k.contains("lock:"));
+    keys.retain(|k| !k.contains("__loly:"));
     keys.sort();
     let prefix = s.prefix();
     let expected: Vec<String> = ["counter:value", "list", "plain", "set"]
@@ -222,6 +264,10 @@ macro_rules! state_store_suite {
         #[tokio::test(flavor = "multi_thread")]
         async fn locks() {
             $crate::locks($fixture.await).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn the_frameworks_keys_are_reserved() {
+            $crate::the_frameworks_keys_are_reserved($fixture.await).await;
         }
         #[tokio::test(flavor = "multi_thread")]
         async fn keys_get_the_prefix_exactly_once() {

@@ -8,7 +8,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, LazyLock, Mutex},
     time::Duration,
 };
 
@@ -24,23 +24,33 @@ pub const ENTRY_TTL: Duration = Duration::from_secs(10);
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
 
 /// `ZADD key (now + ttl) member` with Redis' clock.
-const TOUCH: &str = r"
+static TOUCH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 for i = 2, #ARGV do
   redis.call('ZADD', KEYS[i - 1], now + tonumber(ARGV[1]), ARGV[i])
 end
-return #ARGV - 1";
+return #ARGV - 1",
+    )
+});
 
 /// Sweeps expired entries, then returns the live members.
-const LIVE: &str = r"
+static LIVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZRANGE', KEYS[1], 0, -1)";
+return redis.call('ZRANGE', KEYS[1], 0, -1)",
+    )
+});
 
 /// Sweeps, counts, and adds `member` only while under `limit`: 1 if added.
-const ACQUIRE: &str = r"
+static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -48,7 +58,9 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   return 0
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[3])
-return 1";
+return 1",
+    )
+});
 
 /// One instance's entries in Redis, kept alive by its heartbeat.
 #[derive(Clone)]
@@ -72,7 +84,7 @@ impl ClusterRegistry {
     }
 
     fn presence_key(&self, namespace: &str) -> String {
-        format!("{}presence:{namespace}", self.prefix)
+        format!("{}__loly:presence:{namespace}", self.prefix)
     }
 
     fn member(&self, name: &str) -> String {
@@ -83,7 +95,7 @@ impl ClusterRegistry {
         if entries.is_empty() {
             return Ok(());
         }
-        let touch = Script::new(TOUCH);
+        let touch = &*TOUCH;
         let mut script = touch.prepare_invoke();
         script.arg(ENTRY_TTL.as_millis() as u64);
         for (key, member) in entries {
@@ -189,9 +201,9 @@ impl ClusterRegistry {
 
     /// Takes one of `limit` connection slots of `ip` across the cluster.
     pub async fn acquire_ip(&self, ip: &str, socket: &str, limit: u32) -> StateResult<bool> {
-        let key = format!("{}conns:{ip}", self.prefix);
+        let key = format!("{}__loly:conns:{ip}", self.prefix);
         let member = self.member(socket);
-        let added: u64 = Script::new(ACQUIRE)
+        let added: u64 = ACQUIRE
             .key(&key)
             .arg(ENTRY_TTL.as_millis() as u64)
             .arg(limit)
@@ -212,7 +224,7 @@ impl ClusterRegistry {
 
     /// Gives back a slot taken by [`acquire_ip`](Self::acquire_ip).
     pub async fn release_ip(&self, ip: &str, socket: &str) -> StateResult<()> {
-        let key = format!("{}conns:{ip}", self.prefix);
+        let key = format!("{}__loly:conns:{ip}", self.prefix);
         self.release(key, self.member(socket)).await.map(drop)
     }
 }
@@ -237,7 +249,7 @@ impl PresenceBackend for ClusterRegistry {
     fn list<'a>(&'a self, namespace: &'a str) -> BoxFuture<'a, StateResult<Vec<String>>> {
         Box::pin(async move {
             let key = self.presence_key(namespace);
-            let members: Vec<String> = Script::new(LIVE)
+            let members: Vec<String> = LIVE
                 .key(&key)
                 .invoke_async(&mut self.conn.clone())
                 .await

@@ -1,6 +1,6 @@
 //! The state store on Redis: atomic commands, Lua where steps must be one.
 
-use std::time::Duration;
+use std::{sync::LazyLock, time::Duration};
 
 use futures_util::future::BoxFuture;
 use redis::{AsyncCommands, Script, aio::ConnectionManager};
@@ -48,20 +48,33 @@ fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-const LIST_PUSH: &str = r"
+/// Pushes, then keeps the last `ARGV[2]` items (all when it is negative).
+static LIST_PUSH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 local len = redis.call('RPUSH', KEYS[1], ARGV[1])
 local max = tonumber(ARGV[2])
+if max == 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
 if max > 0 and len > max then
   redis.call('LTRIM', KEYS[1], -max, -1)
   return max
 end
-return len";
+return len",
+    )
+});
 
-const UNLOCK: &str = r"
+static UNLOCK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
-return 0";
+return 0",
+    )
+});
 
 impl StateBackend for RedisBackend {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StateResult<Option<String>>> {
@@ -118,10 +131,10 @@ impl StateBackend for RedisBackend {
         max_len: Option<usize>,
     ) -> BoxFuture<'a, StateResult<usize>> {
         Box::pin(async move {
-            Script::new(LIST_PUSH)
+            LIST_PUSH
                 .key(key)
                 .arg(value)
-                .arg(max_len.unwrap_or(0))
+                .arg(max_len.map_or(-1, |max| i64::try_from(max).unwrap_or(i64::MAX)))
                 .invoke_async(&mut self.conn())
                 .await
                 .map_err(|e| state_error(key, Kind::List, e))
@@ -195,7 +208,7 @@ impl StateBackend for RedisBackend {
 
     fn unlock<'a>(&'a self, key: &'a str, token: &'a str) -> BoxFuture<'a, StateResult<bool>> {
         Box::pin(async move {
-            let removed: u64 = Script::new(UNLOCK)
+            let removed: u64 = UNLOCK
                 .key(key)
                 .arg(token)
                 .invoke_async(&mut self.conn())

@@ -295,6 +295,12 @@ async fn authenticate<U: AuthUser>(
         .catch_unwind()
         .await;
     match outcome {
+        Ok(Ok(Some(user))) if user.id().is_empty() => {
+            // An empty id would be everyone's and no one's: `to_user("")`
+            // must never reach a signed-in socket by accident.
+            tracing::error!(namespace = %socket.ns(), socket_id = %socket.id, "the auth hook returned a user with an empty id");
+            Err(Box::new(AUTH_FAILED))
+        }
         Ok(Ok(user)) => Ok((user, handshake.into_params())),
         Ok(Err(error)) => Err(rejection(socket, error)),
         Err(panic) => {

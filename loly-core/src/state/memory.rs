@@ -194,7 +194,12 @@ impl StateBackend for MemoryBackend {
                     list.pop_front();
                 }
             }
-            Ok(list.len())
+            let len = list.len();
+            if len == 0 {
+                // As in Redis, an emptied list is no key at all.
+                entries.remove(key);
+            }
+            Ok(len)
         }))
     }
 

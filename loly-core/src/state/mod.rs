@@ -41,7 +41,13 @@ pub enum StateError {
     /// The backend cannot be reached (Redis down): the operation did not happen.
     #[error("the state store is unavailable: {0}")]
     Unavailable(String),
+    /// Keys starting with `__loly:` are the framework's own (locks, presence).
+    #[error("key `{0}`: keys starting with `__loly:` are reserved")]
+    ReservedKey(String),
 }
+
+/// The framework's own keys start with this, after the prefix.
+pub(crate) const RESERVED_KEY_PREFIX: &str = "__loly:";
 
 /// The result of a state operation.
 pub type StateResult<T> = Result<T, StateError>;
@@ -148,9 +154,18 @@ impl State {
         &self.prefix
     }
 
-    fn key(&self, key: &str) -> String {
-        let mut full = String::with_capacity(self.prefix.len() + key.len());
+    /// `key` with the prefix; app keys may not enter the framework's space.
+    fn key(&self, key: &str) -> StateResult<String> {
+        if key.starts_with(RESERVED_KEY_PREFIX) {
+            return Err(StateError::ReservedKey(key.to_owned()));
+        }
+        Ok(self.full_key("", key))
+    }
+
+    fn full_key(&self, space: &str, key: &str) -> String {
+        let mut full = String::with_capacity(self.prefix.len() + space.len() + key.len());
         full.push_str(&self.prefix);
+        full.push_str(space);
         full.push_str(key);
         full
     }
@@ -171,7 +186,7 @@ impl State {
 
     /// The value at `key`, `None` when absent or expired.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> StateResult<Option<T>> {
-        match self.backend.get(&self.key(key)).await? {
+        match self.backend.get(&self.key(key)?).await? {
             Some(text) => Self::decode(key, &text).map(Some),
             None => Ok(None),
         }
@@ -185,18 +200,18 @@ impl State {
         ttl: Option<Duration>,
     ) -> StateResult<()> {
         let text = Self::encode(key, value)?;
-        self.backend.set(&self.key(key), text, ttl).await
+        self.backend.set(&self.key(key)?, text, ttl).await
     }
 
     /// Removes `key`; whether it existed.
     pub async fn del(&self, key: &str) -> StateResult<bool> {
-        self.backend.del(&self.key(key)).await
+        self.backend.del(&self.key(key)?).await
     }
 
     /// Adds `by` to the integer at `key` (absent: 0), atomically; the new value.
     /// A TTL on the key survives.
     pub async fn incr(&self, key: &str, by: i64) -> StateResult<i64> {
-        self.backend.incr_by(&self.key(key), by).await
+        self.backend.incr_by(&self.key(key)?, by).await
     }
 
     /// Subtracts `by` from the integer at `key`; the new value.
@@ -204,7 +219,7 @@ impl State {
         let by = by
             .checked_neg()
             .ok_or_else(|| StateError::NotAnInteger(key.to_owned()))?;
-        self.backend.incr_by(&self.key(key), by).await
+        self.backend.incr_by(&self.key(key)?, by).await
     }
 
     /// Appends `value` to the list at `key`, keeping at most its last
@@ -216,7 +231,7 @@ impl State {
         max_len: Option<usize>,
     ) -> StateResult<usize> {
         let text = Self::encode(key, value)?;
-        self.backend.list_push(&self.key(key), text, max_len).await
+        self.backend.list_push(&self.key(key)?, text, max_len).await
     }
 
     /// Items `start..=stop` of the list at `key`; negative indexes count
@@ -227,32 +242,35 @@ impl State {
         start: isize,
         stop: isize,
     ) -> StateResult<Vec<T>> {
-        let items = self.backend.list_range(&self.key(key), start, stop).await?;
+        let items = self
+            .backend
+            .list_range(&self.key(key)?, start, stop)
+            .await?;
         items.iter().map(|text| Self::decode(key, text)).collect()
     }
 
     /// Adds `member` to the set at `key`; whether it was new.
     pub async fn set_add<T: Serialize + ?Sized>(&self, key: &str, member: &T) -> StateResult<bool> {
         let text = Self::encode(key, member)?;
-        self.backend.set_add(&self.key(key), text).await
+        self.backend.set_add(&self.key(key)?, text).await
     }
 
     /// Removes `member` from the set at `key`; whether it was there.
     pub async fn set_rem<T: Serialize + ?Sized>(&self, key: &str, member: &T) -> StateResult<bool> {
         let text = Self::encode(key, member)?;
-        self.backend.set_rem(&self.key(key), &text).await
+        self.backend.set_rem(&self.key(key)?, &text).await
     }
 
     /// Every member of the set at `key`, in no particular order.
     pub async fn set_members<T: DeserializeOwned>(&self, key: &str) -> StateResult<Vec<T>> {
-        let members = self.backend.set_members(&self.key(key)).await?;
+        let members = self.backend.set_members(&self.key(key)?).await?;
         members.iter().map(|text| Self::decode(key, text)).collect()
     }
 
     /// Takes the lock `key` for at most `ttl`, if nobody holds it. Release
     /// it with [`Lock::release`]; a holder that never does loses it after `ttl`.
     pub async fn try_lock(&self, key: &str, ttl: Duration) -> StateResult<Option<Lock>> {
-        let full = self.key(&format!("lock:{key}"));
+        let full = self.full_key("__loly:lock:", key);
         let token = lock_token();
         if self.backend.try_lock(&full, &token, ttl).await? {
             Ok(Some(Lock {
