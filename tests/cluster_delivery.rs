@@ -81,3 +81,50 @@ fn broadcasts_rooms_and_users_reach_every_instance_exactly_once() {
         assert!(!instance.log().contains("panicked"), "{}", instance.log());
     }
 }
+
+#[test]
+fn the_handle_reaches_a_dynamic_namespace_whose_sockets_are_all_on_another_instance() {
+    let redis = RedisServer::start();
+    let a = Server::cluster(APP, &redis.url(), &[]);
+    let b = Server::cluster(APP, &redis.url(), &[]);
+    let out = node::run(
+        &a,
+        &format!(
+            r#"
+        const h = require("harness");
+        h.run(async () => {{
+          const at = (token) => new Promise((resolve, reject) => {{
+            const s = h.io("{b}/game/only-on-b", {{ path: h.PATH, transports: ["websocket"], forceNew: true, reconnection: false, auth: {{ token }} }});
+            s.once("connect", () => resolve(s));
+            s.once("connect_error", reject);
+          }});
+          const players = [await at("ann"), await at("bob")];
+          const got = players.map((s) => h.next(s, "notification"));
+          // A, which no socket of /game/only-on-b ever reached, emits to it.
+          const toNamespace = await (await fetch("{a}/notify?ns=/game/only-on-b&text=all", {{ method: "POST" }})).json();
+          const all = await Promise.all(got);
+          const dm = h.next(players[1], "notification");
+          const toUser = await (await fetch("{a}/notify?ns=/game/only-on-b&user=bob&text=dm", {{ method: "POST" }})).json();
+          const direct = await dm;
+          const unknown = await (await fetch("{a}/notify?ns=/nowhere/1&text=x", {{ method: "POST" }})).json();
+          players.forEach((s) => s.close());
+          return {{ toNamespace, all, toUser, direct, unknown }};
+        }});
+        "#,
+            a = a.base_url,
+            b = b.base_url
+        ),
+    );
+    assert_eq!(out["toNamespace"], json!({ "ok": true }));
+    assert_eq!(out["all"], json!([{ "text": "all" }, { "text": "all" }]));
+    assert_eq!(out["toUser"], json!({ "ok": true }));
+    assert_eq!(out["direct"], json!({ "text": "dm" }));
+    assert_eq!(out["unknown"]["ok"], false, "{out}");
+    assert!(
+        out["unknown"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no namespace is served at `/nowhere/1`"),
+        "{out}"
+    );
+}

@@ -108,6 +108,83 @@ fn instances_survive_a_redis_restart_and_recover_within_five_seconds() {
     }
 }
 
+/// Three players of a dynamic namespace `NS` opened while Redis is down,
+/// two on A and one on B: reports how long connecting took, then each
+/// round shouts from A and reports who heard it.
+const NEW_NAMESPACE_PROBE: &str = r#"
+const h = require("harness");
+const urls = JSON.parse(process.env.URLS);
+const at = (i, token) => new Promise((resolve, reject) => {
+  const s = h.io(urls[i] + process.env.NS, { path: h.PATH, transports: ["websocket"], forceNew: true, reconnection: false, auth: { token } });
+  s.once("connect", () => resolve(s));
+  s.once("connect_error", reject);
+});
+const heard = (s, tag, ms) => new Promise((resolve) => {
+  const timer = setTimeout(() => { s.off("shout", on); resolve(false); }, ms);
+  const on = (p) => { if (p.tag === tag) { clearTimeout(timer); s.off("shout", on); resolve(true); } };
+  s.on("shout", on);
+});
+(async () => {
+  const started = Date.now();
+  const a = await at(0, "ann"), a2 = await at(0, "amy"), b = await at(1, "bob");
+  console.log("connected " + JSON.stringify({ ms: Date.now() - started }));
+  for (let round = 1; ; round++) {
+    const tag = "p" + round;
+    const local = heard(a2, tag, 1500), remote = heard(b, tag, 1500);
+    const ack = await h.ack(a, "shout", { tag }, 3000).catch(() => ({ ok: false }));
+    console.log("probe " + JSON.stringify({ ack: ack.ok, local: await local, remote: await remote }));
+    await new Promise((r) => setTimeout(r, 250));
+  }
+})();
+"#;
+
+#[test]
+fn a_namespace_first_opened_while_redis_is_down_joins_the_cluster_when_it_returns() {
+    let mut redis = RedisServer::start();
+    let a = Server::cluster(APP, &redis.url(), &[]);
+    let b = Server::cluster(APP, &redis.url(), &[]);
+    redis.stop();
+    let urls = json!([a.base_url, b.base_url]).to_string();
+    let mut probe = node::spawn_with(
+        &a,
+        NEW_NAMESPACE_PROBE,
+        &[("URLS", &urls), ("NS", "/game/opened-while-down")],
+    );
+    let connected = probe.wait_for_line("connected ");
+    let connected: serde_json::Value =
+        serde_json::from_str(&connected["connected ".len()..]).unwrap();
+    assert!(
+        connected["ms"].as_u64().unwrap() < 2000,
+        "the players connect without waiting for Redis: {connected}"
+    );
+    let next = |probe: &mut node::NodeProcess| -> serde_json::Value {
+        let line = probe.wait_for_line("probe ");
+        serde_json::from_str(&line["probe ".len()..]).unwrap()
+    };
+    let down = next(&mut probe);
+    assert_eq!(
+        (down["ack"].as_bool(), down["local"].as_bool()),
+        (Some(true), Some(true)),
+        "A serves its own players while Redis is down: {down}"
+    );
+    assert_eq!(down["remote"], false, "{down}");
+
+    redis.restart();
+    let back = Instant::now();
+    loop {
+        let result = next(&mut probe);
+        if result["remote"] == true && result["local"] == true {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "not recovered {:?} after Redis returned: {result}",
+            back.elapsed()
+        );
+    }
+    eprintln!("recovered {:?} after Redis returned", back.elapsed());
+}
+
 #[test]
 fn twenty_clients_racing_into_a_new_namespace_all_receive_its_broadcasts_fifty_times() {
     let redis = RedisServer::start();

@@ -131,6 +131,20 @@ fn a_stopped_instance_runs_its_disconnect_hooks_and_clears_its_presence_at_once(
         .terminate(Duration::from_secs(15))
         .expect("the instance exits after SIGTERM");
     assert!(status.success(), "a clean exit: {status}");
+    let log = c.wait_for_log("shutting down: this instance's presence cleared");
+    let at = |line: &str| {
+        log.find(line)
+            .unwrap_or_else(|| panic!("no `{line}` in the log:\n{log}"))
+    };
+    let steps = [
+        at("shutting down: no new connections"),
+        at("shutting down: disconnect hooks done"),
+        at("shutting down: this instance's presence cleared"),
+    ];
+    assert!(
+        steps.is_sorted(),
+        "it stops accepting, runs the hooks, then clears its presence:\n{log}"
+    );
     assert_eq!(
         watcher.wait_for_line("left "),
         "left cid",

@@ -3,10 +3,11 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
+use socketioxide::operators::BroadcastOperators;
 use tokio::sync::broadcast;
 
 use crate::{
-    Error, SocketIo, State,
+    Adapter, Error, SocketIo, State,
     actions::{check_room, user_room},
     cluster::Subscriptions,
     presence::{Presence, PresenceEvent, PresenceTracker},
@@ -48,6 +49,33 @@ impl Shared {
         for route in routes {
             route.hang_up_stale(path, generation);
         }
+    }
+
+    /// The concrete namespace `path` (`/chat`, `/game/42`), opened on this
+    /// instance if no socket has opened it here yet.
+    pub(crate) async fn namespace(&self, path: &str) -> Result<BroadcastOperators<Adapter>, Error> {
+        if let Some(namespace) = self.io.of(path) {
+            return Ok(namespace);
+        }
+        let route = self
+            .routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|route| route.matches(path))
+            .cloned();
+        let Some(route) = route else {
+            return Err(Error::internal(format!(
+                "no namespace is served at `{path}`"
+            )));
+        };
+        route
+            .open(path)
+            .await
+            .map_err(|e| Error::internal(format!("`{path}` cannot reach the cluster: {e}")))?;
+        self.io
+            .of(path)
+            .ok_or_else(|| Error::internal(format!("`{path}` could not be opened")))
     }
 
     /// Makes every socket leave: their disconnect hooks run, their presence goes.
@@ -103,10 +131,15 @@ impl Realtime {
         Ok(self.shared()?.io.clone())
     }
 
-    /// Targets every socket of a concrete namespace (`/chat`, `/game/42`).
+    /// Targets every socket of a concrete namespace (`/chat`, `/game/42`),
+    /// on every instance.
+    ///
+    /// A dynamic namespace that no socket has opened on this instance is
+    /// opened for the emit (and stays open), so that the emit reaches its
+    /// sockets on the other instances.
     pub fn to_namespace(&self, namespace: &str) -> Result<Target, Error> {
         Ok(Target {
-            io: self.shared()?.io.clone(),
+            shared: self.shared()?.clone(),
             namespace: namespace.to_owned(),
             room: None,
         })
@@ -146,7 +179,7 @@ impl Realtime {
 
 /// Where an emit from outside a handler goes; made by [`Realtime`].
 pub struct Target {
-    io: SocketIo,
+    shared: Arc<Shared>,
     namespace: String,
     room: Option<String>,
 }
@@ -154,10 +187,7 @@ pub struct Target {
 impl Target {
     /// Sends `event` to every targeted socket, on every instance.
     pub async fn emit<T: Serialize + ?Sized>(self, event: &str, data: &T) -> Result<(), Error> {
-        // A dynamic namespace no socket has opened here has nobody to reach.
-        let Some(operators) = self.io.of(&self.namespace) else {
-            return Ok(());
-        };
+        let operators = self.shared.namespace(&self.namespace).await?;
         let operators = match self.room {
             Some(room) => operators.to(room),
             None => operators,

@@ -6,8 +6,8 @@ use axum::Router;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
-use socketioxide_redis::{RedisAdapterConfig, RedisAdapterCtr};
-use tokio_util::task::TaskTracker;
+use socketioxide_redis::RedisAdapterConfig;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use socketioxide::TransportType;
 
@@ -160,10 +160,8 @@ impl App {
         crate::logging::init(&config.realtime.logging);
         let parts = Parts::open(&config).await?;
         let adapter = AdapterState::new(
-            RedisAdapterCtr::new_with_driver(
-                parts.driver,
-                RedisAdapterConfig::new().with_prefix(format!("{}socket.io", parts.prefix)),
-            ),
+            parts.driver.clone(),
+            RedisAdapterConfig::new().with_prefix(format!("{}socket.io", parts.prefix)),
             parts.registry.is_some(),
         );
         let subscriptions = adapter.subscriptions();
@@ -219,6 +217,7 @@ impl App {
         }
         if let Some(registry) = parts.registry.clone() {
             tokio::spawn(heartbeat(registry));
+            tokio::spawn(resubscribe(parts.driver.clone()));
         }
         if config.metrics.enabled {
             let address = config.metrics.address;
@@ -259,23 +258,33 @@ impl App {
         let app = app.layer(axum::middleware::from_fn(crate::hangup::with_socket_addr));
         tracing::info!(address = %local, path = %config.realtime.path, mode = ?config.realtime.scale.mode, "listening");
         println!("loly: listening on http://{local}{}", config.realtime.path);
-        axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                tracing::info!("shutting down");
-                // socketioxide's close does not run disconnect handlers: run
-                // them first, then close the transports (clients reconnect elsewhere).
-                shared.leave_all().await;
-                io.close().await;
-                shared.hooks.close();
-                let _ = tokio::time::timeout(HOOKS_GRACE, shared.hooks.wait()).await;
-                if let Some(registry) = &parts.registry
-                    && let Err(error) = registry.clear().await
-                {
-                    tracing::warn!(%error, "presence not cleared; it expires on its own");
+        let stopping = CancellationToken::new();
+        let serving = axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
+            .with_graceful_shutdown(stopping.clone().cancelled_owned());
+        let shutdown = async {
+            shutdown_signal().await;
+            // Stop accepting first: clients that lose their socket below
+            // reconnect to the other instances, not to this one.
+            stopping.cancel();
+            tracing::info!("shutting down: no new connections");
+            // socketioxide's close does not run disconnect handlers: run
+            // them first, then close the transports.
+            shared.leave_all().await;
+            io.close().await;
+            shared.hooks.close();
+            let _ = tokio::time::timeout(HOOKS_GRACE, shared.hooks.wait()).await;
+            tracing::info!("shutting down: disconnect hooks done");
+            if let Some(registry) = &parts.registry {
+                match registry.clear().await {
+                    Ok(()) => tracing::info!("shutting down: this instance's presence cleared"),
+                    Err(error) => {
+                        tracing::warn!(%error, "presence not cleared; it expires on its own")
+                    }
                 }
-            })
-            .await?;
+            }
+        };
+        let (served, ()) = tokio::join!(serving.into_future(), shutdown);
+        served?;
         Ok(())
     }
 }
@@ -322,6 +331,19 @@ impl Parts {
         })
     }
 }
+
+/// Subscribes, soon after Redis returns, the cluster channels of namespaces
+/// opened while it was down.
+async fn resubscribe(driver: ClusterDriver) {
+    let mut ticks = tokio::time::interval(RESUBSCRIBE_EVERY);
+    loop {
+        ticks.tick().await;
+        driver.retry_pending().await;
+    }
+}
+
+/// How often channels whose subscription failed are tried again.
+const RESUBSCRIBE_EVERY: Duration = Duration::from_millis(500);
 
 /// Keeps this instance's presence alive, and Redis' connection checked.
 async fn heartbeat(registry: ClusterRegistry) {

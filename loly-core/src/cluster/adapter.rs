@@ -36,7 +36,7 @@ use socketioxide_core::{
     },
     packet::Packet,
 };
-use socketioxide_redis::{CustomRedisAdapter, RedisAdapterCtr};
+use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use tokio::sync::watch;
 
 use super::driver::ClusterDriver;
@@ -44,18 +44,20 @@ use crate::SocketRef;
 
 type Inner<E> = CustomRedisAdapter<E, ClusterDriver>;
 
-/// Shared by every namespace's adapter: the Redis adapter's constructor and
-/// each namespace's subscription state.
+/// Shared by every namespace's adapter: the Redis driver and adapter
+/// config, and each namespace's subscription state.
 pub struct AdapterState {
-    inner: RedisAdapterCtr<ClusterDriver>,
+    driver: ClusterDriver,
+    config: RedisAdapterConfig,
     cluster: bool,
     subscriptions: Subscriptions,
 }
 
 impl AdapterState {
-    pub(crate) fn new(inner: RedisAdapterCtr<ClusterDriver>, cluster: bool) -> Self {
+    pub(crate) fn new(driver: ClusterDriver, config: RedisAdapterConfig, cluster: bool) -> Self {
         AdapterState {
-            inner,
+            driver,
+            config,
             cluster,
             subscriptions: Subscriptions {
                 tracked: cluster.then(Arc::default),
@@ -165,6 +167,8 @@ impl Subscriptions {
 /// The adapter every namespace runs on.
 pub struct LolyAdapter<E> {
     inner: Arc<Inner<E>>,
+    /// To stop a replaced namespace object's subscriptions.
+    driver: ClusterDriver,
     subscribed: watch::Sender<bool>,
     cluster: bool,
     generation: u64,
@@ -204,11 +208,17 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
         let (subscribed, receiver) = watch::channel(false);
         state.subscriptions.track(path, receiver);
         let generations = state.subscriptions.generations.clone();
+        let generation = generations.next.fetch_add(1, Ordering::Relaxed);
+        let ctr = RedisAdapterCtr::new_with_driver(
+            state.driver.for_generation(generation),
+            state.config.clone(),
+        );
         LolyAdapter {
-            inner: Arc::new(Inner::<E>::new(&state.inner, local)),
+            inner: Arc::new(Inner::<E>::new(&ctr, local)),
+            driver: state.driver.clone(),
             subscribed,
             cluster: state.cluster,
-            generation: generations.next.fetch_add(1, Ordering::Relaxed),
+            generation,
             generations,
         }
     }
@@ -226,8 +236,11 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
             on_success();
             current.insert(path.clone(), self.generation)
         };
-        if let (Some(replaced), Some(hang_up)) = (replaced, self.generations.on_replaced.get()) {
-            hang_up(&path, replaced);
+        if let Some(replaced) = replaced {
+            self.driver.forget(replaced);
+            if let Some(hang_up) = self.generations.on_replaced.get() {
+                hang_up(&path, replaced);
+            }
         }
         LolyInit(Box::pin(async move {
             let result = self.inner.clone().init(|| {}).await;

@@ -148,6 +148,9 @@ impl ClusterRegistry {
             .drain()
             .map(|(entry, _)| entry)
             .collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
         let mut pipe = redis::pipe();
         for (key, member) in &entries {
             pipe.zrem(key, member).ignore();

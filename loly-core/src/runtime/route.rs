@@ -185,9 +185,39 @@ pub(crate) trait LiveSockets: Send + Sync {
     /// Makes the clients of `path`'s sockets on namespace object
     /// `generation`, which a racing first connection replaced, reconnect.
     fn hang_up_stale(&self, path: &str, generation: u64);
+
+    /// Whether the concrete namespace `path` is one of this dynamic
+    /// pattern's (`/game/42` of `/game/{roomId}`).
+    fn matches(&self, path: &str) -> bool;
+
+    /// Opens the concrete namespace `path` before any socket did, so that
+    /// this instance can emit to it (in a cluster, its sockets may all be
+    /// on other instances).
+    fn open(self: Arc<Self>, path: &str) -> LolyInit;
 }
 
 impl<U: AuthUser> LiveSockets for RouteRuntime<U> {
+    fn matches(&self, path: &str) -> bool {
+        if self.param_names.is_empty() {
+            return false;
+        }
+        let mut pattern = self.pattern.split('/');
+        let mut concrete = path.split('/');
+        loop {
+            match (pattern.next(), concrete.next()) {
+                (None, None) => return true,
+                (Some(p), Some(c)) if p.starts_with('{') && !c.is_empty() => {}
+                (Some(p), Some(c)) if p == c => {}
+                _ => return false,
+            }
+        }
+    }
+
+    fn open(self: Arc<Self>, path: &str) -> LolyInit {
+        let io = self.shared.io.clone();
+        io.ns(path.to_owned(), NamespaceHandler(self))
+    }
+
     fn hang_up_stale(&self, path: &str, generation: u64) {
         let stale: Vec<SocketRef> = self
             .live
