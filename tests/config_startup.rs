@@ -68,7 +68,12 @@ fn environment_variables_override_the_file_for_every_key() {
 
 #[test]
 fn websocket_only_refuses_polling() {
-    let server = Server::start_with(APP, APP, &[("LOLY_REALTIME__TRANSPORTS", "websocket")]);
+    // Listed twice, still websocket only.
+    let server = Server::start_with(
+        APP,
+        APP,
+        &[("LOLY_REALTIME__TRANSPORTS", "websocket,websocket")],
+    );
     let out = handshake(&server);
     assert_eq!(out["status"], 400, "{out}");
     let connected = node::run(
@@ -130,15 +135,77 @@ fn wrong_configurations_stop_the_process_with_one_clear_message() {
         &[],
         &["{file}:2", "realtime.scale.mode", "needs Redis"],
     );
-    // A port nothing listens on: Redis is unreachable.
+    refuses(
+        "[realtime.scale.adapter]\nname = \"redis\"\n",
+        &[],
+        &[
+            "{file}:2",
+            "realtime.scale.adapter.name",
+            "mode = \"cluster\"",
+        ],
+    );
+    refuses(
+        "[realtime.scale]\nmode = \"cluster\"\n[realtime.scale.stateStore]\nname = \"memory\"\n",
+        &[("REDIS_URL", "redis://127.0.0.1:1")],
+        &["{file}:4", "realtime.scale.state_store.name", "must share"],
+    );
+    refuses(
+        "[realtime.scale.adapter]\nname = \"kafka\"\n",
+        &[],
+        &["{file}", "line 2", "kafka"],
+    );
+    refuses(
+        "[realtime.logging]\nlevel = \"loud\"\n",
+        &[],
+        &["{file}:2", "realtime.logging.level", "not a level"],
+    );
+    refuses(
+        "[realtime.cors]\nallowedHeaders = [\"content type\"]\n",
+        &[],
+        &[
+            "{file}:2",
+            "realtime.cors.allowed_headers",
+            "`content type`",
+        ],
+    );
+    refuses(
+        "[realtime]\nallowed_origins = [\"example.com\"]\n",
+        &[],
+        &["{file}:2", "realtime.allowed_origins", "not an origin"],
+    );
+    // Of several variables, the message names the one at fault.
+    let (_, stderr) = start_failure(
+        APP,
+        &[
+            ("LOLY_REALTIME__LIMITS__BURST", "lots"),
+            ("LOLY_REALTIME__PATH", "/rt"),
+        ],
+    );
+    assert!(
+        stderr.contains("environment variable LOLY_REALTIME__LIMITS__BURST:")
+            && !stderr.contains("LOLY_REALTIME__PATH"),
+        "{stderr}"
+    );
+    let (_, stderr) = start_failure(APP, &[("LOLY_REALTIME__BOGUS", "1")]);
+    assert!(
+        stderr.contains("environment variable LOLY_REALTIME__BOGUS:") && stderr.contains("bogus"),
+        "{stderr}"
+    );
+    // A port nothing listens on: Redis is unreachable. The message says
+    // which key set the URL, and where; never the password.
     let redis = RedisServer::start();
-    let url = redis.url();
+    let url = redis.url().replace("redis://", "redis://:hunter2@");
     drop(redis);
     refuses(
         "[realtime.scale]\nmode = \"cluster\"\n",
         &[("REDIS_URL", &url)],
-        &["cannot reach Redis", &url],
+        &[
+            "cannot use Redis at redis://:***@",
+            "set by `realtime.scale.adapter.url`, from environment variable REDIS_URL",
+        ],
     );
+    let (_, stderr) = start_failure(APP, &[("LOLY_SCALE_MODE", "cluster"), ("REDIS_URL", &url)]);
+    assert!(!stderr.contains("hunter2"), "{stderr}");
 }
 
 /// Runs the app with `--print-config` and returns what it printed.
@@ -320,6 +387,36 @@ fn every_key_can_be_overridden_from_the_environment() {
 }
 
 #[test]
+fn the_environment_overrides_a_file_written_in_the_seeds_camel_case() {
+    let config = loly_tests::config_file(
+        "[realtime]\npingIntervalMs = 5000\npingTimeoutMs = 4000\n[realtime.scale.stateStore]\nprefix = \"file:\"\n",
+    );
+    let printed = effective_config(&[
+        ("LOLY_CONFIG", loly_tests::path_of(&config)),
+        ("LOLY_REALTIME__PING_INTERVAL_MS", "1000"),
+        ("REDIS_URL", "redis://127.0.0.1:7000"),
+    ]);
+    assert_eq!(
+        lookup(&printed, "realtime.ping_interval_ms").as_integer(),
+        Some(1000),
+        "the variable wins over the file's camelCase key"
+    );
+    assert_eq!(
+        lookup(&printed, "realtime.ping_timeout_ms").as_integer(),
+        Some(4000)
+    );
+    assert_eq!(
+        lookup(&printed, "realtime.scale.state_store.prefix").as_str(),
+        Some("file:")
+    );
+    assert_eq!(
+        lookup(&printed, "realtime.scale.state_store.url").as_str(),
+        Some("redis://127.0.0.1:7000"),
+        "REDIS_URL fills in a stateStore table from the file"
+    );
+}
+
+#[test]
 fn redis_url_fills_in_the_cluster_urls() {
     let printed = effective_config(&[("REDIS_URL", "redis://127.0.0.1:7000")]);
     assert_eq!(
@@ -332,4 +429,39 @@ fn redis_url_fills_in_the_cluster_urls() {
     );
     let defaults = effective_config(&[]);
     assert_eq!(lookup(&defaults, "realtime.path").as_str(), Some("/wss"));
+}
+
+#[test]
+fn one_instance_can_keep_its_state_in_redis_under_the_configured_prefix() {
+    let redis = RedisServer::start();
+    let env = [
+        ("LOLY_REALTIME__SCALE__STATE_STORE__NAME", "redis"),
+        ("LOLY_REALTIME__SCALE__STATE_STORE__PREFIX", "shop:"),
+        ("REDIS_URL", &redis.url()),
+    ];
+    let count = |server: &Server| {
+        node::run(
+            server,
+            r#"
+            const h = require("harness");
+            h.run(async () => {
+              const s = await h.connect("/act");
+              const n = (await h.ack(s, "state-incr", {})).data;
+              s.close();
+              return n;
+            });
+            "#,
+        )
+    };
+    let first = Server::start_with("fixture-actions-app", "fixture-actions-app", &env);
+    assert_eq!(count(&first), 1);
+    assert_eq!(count(&first), 2);
+    drop(first);
+    let restarted = Server::start_with("fixture-actions-app", "fixture-actions-app", &env);
+    assert_eq!(
+        count(&restarted),
+        3,
+        "the count survived the instance's restart"
+    );
+    assert_eq!(redis.command("GET shop:act:counter"), "$1\r\n3\r\n");
 }

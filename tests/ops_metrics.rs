@@ -22,6 +22,8 @@ fn health_and_metrics_after_traffic() {
           await h.ack(s, "record", {{ name: "" }});
           await Promise.all(Array.from({{ length: 15 }}, () => h.ack(s, "record", {{ name: "x" }})));
           await h.ack(s, "nope", {{}});
+          // 18 events so far: 70 more go over the socket's burst of 60.
+          await Promise.all(Array.from({{ length: 70 }}, () => h.ack(s, "unlimited", {{}})));
           const scrape = await (await fetch("{metrics_url}")).text();
           s.close();
           return {{ healthz: healthz.status, readyz: readyz.status, scrape }};
@@ -43,7 +45,12 @@ fn health_and_metrics_after_traffic() {
     has(r#"loly_events_total{namespace="/pipeline",event="record",outcome="BAD_PAYLOAD"} 1"#);
     has(r#"loly_events_total{namespace="/pipeline",event="-",outcome="UNKNOWN_EVENT"} 1"#);
     has(r#"loly_errors_total{code="RATE_LIMIT"}"#);
+    has(r#"loly_errors_total{code="BAD_PAYLOAD"} 1"#);
+    has(r#"loly_errors_total{code="UNKNOWN_EVENT"} 1"#);
     has(r#"loly_rate_limited_total{namespace="/pipeline",scope="event"}"#);
+    has(r#"loly_rate_limited_total{namespace="/pipeline",scope="socket"}"#);
+    has(r#"loly_handler_seconds_bucket{namespace="/pipeline",event="record",le="0.001"}"#);
+    has(r#"loly_handler_seconds_bucket{namespace="/pipeline",event="record",le="+Inf"}"#);
     has(r#"loly_handler_seconds_count{namespace="/pipeline",event="record"}"#);
 }
 
@@ -60,13 +67,20 @@ fn readiness_and_the_redis_gauge_follow_redis_in_cluster_mode() {
           await new Promise((r) => setTimeout(r, 2500));
           const scrape = await (await fetch("{metrics_url}")).text();
           const up = scrape.split("\n").find((l) => l.startsWith("loly_redis_up"));
-          return {{ ready, up }};
+          const heartbeats = scrape.split("\n").find((l) => l.startsWith("loly_cluster_heartbeats_total"));
+          return {{ ready, up, heartbeats }};
         }});
         "#
     );
     let healthy = node::run(&server, &probe);
     assert_eq!(healthy["ready"], 200);
     assert_eq!(healthy["up"], "loly_redis_up 1");
+    assert!(
+        healthy["heartbeats"]
+            .as_str()
+            .is_some_and(|l| l.starts_with(r#"loly_cluster_heartbeats_total{result="ok"}"#)),
+        "{healthy}"
+    );
     redis.stop();
     let down = node::run(&server, &probe);
     assert_eq!(down["ready"], 503, "not ready without Redis");

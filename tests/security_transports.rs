@@ -26,6 +26,18 @@ fn foreign_origins_are_refused_on_both_transports() {
             headers: { origin: "https://good.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
           });
           const ws = (origin) => h.connect("/chat", { extraHeaders: { origin } }).then((s) => { s.close(); return "connected"; }, (e) => "refused: " + e.message);
+          // The bare upgrade request, as a page on another site would send it.
+          const upgrade = (origin) => new Promise((resolve, reject) => {
+            const url = new URL(h.BASE + h.PATH + "/?EIO=4&transport=websocket");
+            const req = require("node:http").request(url, { headers: {
+              connection: "Upgrade", upgrade: "websocket", origin,
+              "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+            } });
+            req.on("response", (res) => { res.resume(); resolve(res.statusCode); });
+            req.on("upgrade", (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+            req.on("error", reject);
+            req.end();
+          });
           return {
             foreign: foreign.status,
             good: good.status,
@@ -35,6 +47,8 @@ fn foreign_origins_are_refused_on_both_transports() {
             preflight: preflight.status,
             preflightHeaders: preflight.headers.get("access-control-allow-headers"),
             wsForeign: await ws("https://evil.example"),
+            upgradeForeign: await upgrade("https://evil.example"),
+            upgradeGood: await upgrade("https://good.example"),
             wsGood: await ws("https://good.example"),
           };
         });
@@ -60,6 +74,11 @@ fn foreign_origins_are_refused_on_both_transports() {
         "the websocket upgrade is refused too: {out}"
     );
     assert_eq!(out["wsGood"], "connected");
+    assert_eq!(
+        out["upgradeForeign"], 403,
+        "the upgrade itself is refused with 403"
+    );
+    assert_eq!(out["upgradeGood"], 101);
 }
 
 #[test]

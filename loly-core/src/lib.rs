@@ -61,9 +61,9 @@ pub mod __private;
 pub use actions::{Actions, Broadcast, ERROR_EVENT, RoomOperator};
 pub use cluster::{ENTRY_TTL as PRESENCE_TTL, HEARTBEAT, RedisBackend};
 pub use config::{
-    AdapterConfig, AllowedOrigins, CONFIG_FILE, Config, ConfigError, CorsConfig, LimitsConfig,
-    LoggingConfig, MetricsConfig, RealtimeConfig, ScaleConfig, ScaleMode, ServerConfig,
-    StateStoreConfig, Transport,
+    AdapterConfig, AdapterName, AllowedOrigins, CONFIG_FILE, Config, ConfigError, CorsConfig,
+    LimitsConfig, LoggingConfig, MetricsConfig, RealtimeConfig, ScaleConfig, ScaleMode,
+    ServerConfig, StateStoreConfig, StoreName, Transport,
 };
 pub use ctx::{Ctx, GuardCtx, Log};
 pub use error::{Error, ErrorCode, ErrorPayload};

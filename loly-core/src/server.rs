@@ -13,7 +13,7 @@ use socketioxide::TransportType;
 
 use crate::{
     Adapter, Config, ConfigError, MemoryBackend, MemoryPresence, PresenceBackend, Realtime, Routes,
-    ScaleMode, State, StateBackend, Transport,
+    ScaleMode, State, StateBackend, StoreName, Transport,
     cluster::{self, AdapterState, ClusterDriver, ClusterRegistry, HEARTBEAT},
     hangup::{HangupListener, Peer},
     presence::PresenceTracker,
@@ -176,9 +176,12 @@ impl App {
             .ws_max_message_size(usize::try_from(rt.max_payload_bytes).unwrap_or(usize::MAX))
             .ws_max_frame_size(usize::try_from(rt.max_payload_bytes).unwrap_or(usize::MAX))
             .max_buffer_size(OUTGOING_BUFFER);
-        let builder = match rt.transports.as_slice() {
-            [Transport::Websocket] => builder.transports([TransportType::Websocket]),
-            [Transport::Polling] => builder.transports([TransportType::Polling]),
+        let builder = match (
+            rt.transports.contains(&Transport::Websocket),
+            rt.transports.contains(&Transport::Polling),
+        ) {
+            (true, false) => builder.transports([TransportType::Websocket]),
+            (false, true) => builder.transports([TransportType::Polling]),
             _ => builder,
         };
         let (layer, io) = builder.with_adapter::<Adapter>(adapter).build_layer();
@@ -305,10 +308,26 @@ impl Parts {
     async fn open(config: &Config) -> Result<Parts, ServeError> {
         let scale = &config.realtime.scale;
         let prefix = scale.state_store.prefix.clone();
+        let unreachable = |url: &str, error: String| {
+            let source = scale.url_source.as_deref().unwrap_or("the configuration");
+            ServeError::Redis(format!(
+                "cannot use Redis at {} (set by {source}): {error}",
+                without_password(url)
+            ))
+        };
         if scale.mode == ScaleMode::Single {
+            let state: Arc<dyn StateBackend> = match (scale.store(), scale.store_url()) {
+                (StoreName::Redis, Some(url)) => Arc::new(
+                    cluster::connect(url, &prefix, &instance_id())
+                        .await
+                        .map_err(|e| unreachable(url, e))?
+                        .state,
+                ),
+                _ => Arc::new(MemoryBackend::new()),
+            };
             return Ok(Parts {
                 driver: ClusterDriver::local(),
-                state: Arc::new(MemoryBackend::new()),
+                state,
                 presence: Box::new(MemoryPresence::default()),
                 registry: None,
                 prefix,
@@ -321,7 +340,7 @@ impl Parts {
         })?;
         let cluster = cluster::connect(url, &prefix, &instance_id())
             .await
-            .map_err(|e| ServeError::Redis(format!("`realtime.scale.adapter.url` = {url}: {e}")))?;
+            .map_err(|e| unreachable(url, e))?;
         Ok(Parts {
             driver: cluster.driver,
             state: Arc::new(cluster.state),
@@ -329,6 +348,21 @@ impl Parts {
             registry: Some(cluster.registry),
             prefix,
         })
+    }
+}
+
+/// `url` with its password, if any, replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None if !userinfo.is_empty() => format!("{scheme}://***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -388,5 +422,27 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn redis_passwords_never_reach_the_log() {
+        assert_eq!(
+            without_password("redis://:s3cret@cache:6379/0"),
+            "redis://:***@cache:6379/0"
+        );
+        assert_eq!(
+            without_password("rediss://app:s3cret@cache"),
+            "rediss://app:***@cache"
+        );
+        assert_eq!(without_password("redis://token@cache"), "redis://***@cache");
+        assert_eq!(
+            without_password("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
     }
 }

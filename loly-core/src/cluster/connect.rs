@@ -20,8 +20,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// connection). Fails when Redis cannot be reached now.
 pub(crate) async fn connect(url: &str, prefix: &str, instance: &str) -> Result<Cluster, String> {
     let url = with_resp3(url);
-    let client =
-        redis::Client::open(url.as_str()).map_err(|e| format!("invalid Redis URL `{url}`: {e}"))?;
+    let client = redis::Client::open(url.as_str()).map_err(|e| format!("not a Redis URL: {e}"))?;
     let (handlers, sender) = push_sender();
     let config = ConnectionManagerConfig::new()
         .set_push_sender(sender)
@@ -32,7 +31,7 @@ pub(crate) async fn connect(url: &str, prefix: &str, instance: &str) -> Result<C
         .set_max_delay(Duration::from_millis(500));
     let conn = ConnectionManager::new_with_config(client, config)
         .await
-        .map_err(|e| format!("cannot reach Redis at {url}: {e}"))?;
+        .map_err(|e| format!("cannot reach it: {e}"))?;
     Ok(Cluster {
         driver: ClusterDriver::redis(conn.clone(), handlers),
         state: RedisBackend::new(conn.clone()),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::{Table, Value};
 
-use super::{Config, ScaleMode};
+use super::{AllowedOrigins, Config, ScaleMode, StoreName};
 
 /// The file read when no `LOLY_CONFIG` names another.
 pub const CONFIG_FILE: &str = "loly.toml";
@@ -101,12 +101,16 @@ impl Config {
                     path: path.clone(),
                     message,
                 })?;
-                let table: Table = toml::from_str(&text).expect("checked just above");
+                let mut table: Table = toml::from_str(&text).expect("checked just above");
+                // One spelling from here on, so that the environment's
+                // snake_case keys replace the file's camelCase ones.
+                snake_case_keys(&mut table);
                 (table, Some(text))
             }
             None => (Table::new(), None),
         };
-        let env = env_values();
+        let from_file = table.clone();
+        let mut env = env_values();
         for value in &env {
             set(
                 &mut table,
@@ -122,16 +126,26 @@ impl Config {
                 let path: Vec<String> = key.split('.').map(str::to_owned).collect();
                 if get(&table, &path).is_none() {
                     set(&mut table, &path, Value::String(url.clone()));
+                    env.push(EnvValue {
+                        variable: "REDIS_URL".into(),
+                        key: path,
+                        raw: url.clone(),
+                    });
                 }
             }
         }
-        let config = Config::deserialize(Value::Table(table)).map_err(|err| ConfigError::Env {
-            name: env
-                .iter()
-                .map(|v| v.variable.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            message: err.to_string().trim_end().to_owned(),
+        let mut config = Config::deserialize(Value::Table(table)).map_err(|err| {
+            // Name the one variable at fault: the first that fails on its own.
+            let culprit = env.iter().find(|value| {
+                let mut alone = from_file.clone();
+                let parsed = parse_env_value(&value.key.join("."), &value.raw);
+                set(&mut alone, &value.key, parsed);
+                Config::deserialize(Value::Table(alone)).is_err()
+            });
+            ConfigError::Env {
+                name: culprit.map_or_else(|| "LOLY_*".to_owned(), |v| v.variable.clone()),
+                message: err.message().trim_end().to_owned(),
+            }
         })?;
         config
             .check()
@@ -140,6 +154,16 @@ impl Config {
                 key,
                 message,
             })?;
+        let scale = &mut config.realtime.scale;
+        let url_key = match (&scale.adapter.url, &scale.state_store.url) {
+            (Some(_), _) => Some("realtime.scale.adapter.url"),
+            (None, Some(_)) => Some("realtime.scale.state_store.url"),
+            (None, None) => None,
+        };
+        scale.url_source = url_key.map(|key| {
+            let origin = origin_of(key, file.as_deref(), text.as_deref(), &env);
+            format!("`{key}`, from {origin}")
+        });
         Ok(config)
     }
 
@@ -232,6 +256,54 @@ impl Config {
                 "realtime.scale.mode",
                 "is `cluster`, which needs Redis: set realtime.scale.adapter.url (or REDIS_URL)",
             );
+        }
+        if rt.scale.mode == ScaleMode::Single && rt.scale.adapter.name.is_some() {
+            return fail(
+                "realtime.scale.adapter.name",
+                "is `redis`, which carries broadcasts between instances: set realtime.scale.mode = \"cluster\"",
+            );
+        }
+        match (rt.scale.mode, rt.scale.store()) {
+            (ScaleMode::Cluster, StoreName::Memory) => {
+                return fail(
+                    "realtime.scale.state_store.name",
+                    "is `memory`, but the instances of a cluster must share their state: use `redis`",
+                );
+            }
+            (ScaleMode::Single, StoreName::Redis) if rt.scale.store_url().is_none() => {
+                return fail(
+                    "realtime.scale.state_store.name",
+                    "is `redis`, which needs a URL: set realtime.scale.state_store.url (or REDIS_URL)",
+                );
+            }
+            _ => {}
+        }
+        if !is_log_filter(&rt.logging.level) {
+            return fail(
+                "realtime.logging.level",
+                "is not a level (`error`, `warn`, `info`, `debug`, `trace`) or a filter like `info,loly=debug`",
+            );
+        }
+        if let Some(header) = rt
+            .cors
+            .allowed_headers
+            .iter()
+            .find(|h| http::HeaderName::from_bytes(h.as_bytes()).is_err())
+        {
+            return Err((
+                "realtime.cors.allowed_headers".into(),
+                format!("lists `{header}`, which is not a header name"),
+            ));
+        }
+        if let AllowedOrigins::List(origins) = &rt.allowed_origins
+            && let Some(origin) = origins.iter().find(|o| !is_origin(o))
+        {
+            return Err((
+                "realtime.allowed_origins".into(),
+                format!(
+                    "lists `{origin}`, which is not an origin like \"https://example.com\" (or \"*\" for any)"
+                ),
+            ));
         }
         Ok(())
     }
@@ -357,6 +429,68 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// Whether `text` is a level, or a filter whose directives each end in one
+/// (`info`, `warn,loly=debug`): a bare word like `loud` would silently be
+/// read as a target name.
+fn is_log_filter(text: &str) -> bool {
+    use std::str::FromStr;
+    use tracing::level_filters::LevelFilter;
+    let level = |s: &str| LevelFilter::from_str(s.trim()).is_ok();
+    tracing_subscriber::EnvFilter::try_new(text).is_ok()
+        && text
+            .split(',')
+            .all(|directive| match directive.rsplit_once('=') {
+                Some((_, after)) => level(after),
+                None => level(directive),
+            })
+}
+
+/// Whether `text` is what a browser sends as `Origin`: a scheme and a host
+/// (and maybe a port), nothing else.
+fn is_origin(text: &str) -> bool {
+    let Ok(uri) = text.parse::<http::Uri>() else {
+        return false;
+    };
+    uri.scheme().is_some()
+        && uri.authority().is_some_and(|a| !a.host().is_empty())
+        && uri
+            .path_and_query()
+            .is_none_or(|p| p.as_str().is_empty() || p.as_str() == "/")
+        && !text.ends_with('/')
+}
+
+/// Renames every camelCase key of `table`, at any depth, to snake_case.
+fn snake_case_keys(table: &mut Table) {
+    let renamed: Vec<String> = table
+        .keys()
+        .filter(|key| key.chars().any(|c| c.is_ascii_uppercase()))
+        .cloned()
+        .collect();
+    for key in renamed {
+        if let Some(value) = table.remove(&key) {
+            table.insert(to_snake(&key), value);
+        }
+    }
+    for (_, value) in table.iter_mut() {
+        if let Value::Table(inner) = value {
+            snake_case_keys(inner);
+        }
+    }
+}
+
+fn to_snake(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn to_camel(snake: &str) -> String {
     let mut out = String::new();
     let mut upper = false;
@@ -387,7 +521,15 @@ mod tests {
         let rt = &c.realtime;
         assert!(rt.enabled);
         assert_eq!(rt.path, "/wss");
-        assert_eq!(rt.transports.len(), 2);
+        assert_eq!(
+            rt.transports,
+            [
+                super::super::Transport::Websocket,
+                super::super::Transport::Polling
+            ]
+        );
+        assert!(c.metrics.enabled);
+        assert_eq!(c.metrics.address.to_string(), "127.0.0.1:9464");
         assert_eq!((rt.ping_interval_ms, rt.ping_timeout_ms), (25_000, 20_000));
         assert_eq!(rt.max_payload_bytes, 65_536);
         assert_eq!(rt.allowed_origins, super::super::AllowedOrigins::Any);
@@ -440,6 +582,36 @@ mod tests {
         let (key, _) = config.check().unwrap_err();
         assert_eq!(key, "realtime.limits.events_per_second");
         assert_eq!(line_of(text, &key), Some(6));
+    }
+
+    #[test]
+    fn keys_turn_to_one_spelling_and_origins_are_checked() {
+        let mut table: Table = toml::from_str(
+            "[realtime.scale.stateStore]\nprefix = \"x:\"\n[realtime]\npingIntervalMs = 5\n",
+        )
+        .unwrap();
+        snake_case_keys(&mut table);
+        assert_eq!(
+            table.to_string(),
+            "[realtime]\nping_interval_ms = 5\n\n[realtime.scale.state_store]\nprefix = \"x:\"\n"
+        );
+        for good in ["info", "warn,loly=debug", "loly_core::server=trace"] {
+            assert!(is_log_filter(good), "{good}");
+        }
+        for bad in ["loud", "info,chatty", "loly=loud"] {
+            assert!(!is_log_filter(bad), "{bad}");
+        }
+        for good in ["https://a.example", "http://localhost:3000"] {
+            assert!(is_origin(good), "{good}");
+        }
+        for bad in [
+            "a.example",
+            "https://a.example/",
+            "https://a.example/path",
+            "*x",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -206,6 +206,9 @@ pub struct ScaleConfig {
     /// The shared state store.
     #[serde(alias = "stateStore")]
     pub state_store: StateStoreConfig,
+    /// Which key set the Redis URL, and where: for error messages.
+    #[serde(skip)]
+    pub(crate) url_source: Option<String>,
 }
 
 /// How many instances serve the app.
@@ -223,8 +226,9 @@ pub enum ScaleMode {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdapterConfig {
-    /// `redis` in cluster mode.
-    pub name: Option<String>,
+    /// `redis`, the only adapter across instances (and the default in
+    /// cluster mode).
+    pub name: Option<AdapterName>,
     /// The Redis URL; `REDIS_URL` when absent.
     pub url: Option<String>,
 }
@@ -233,8 +237,10 @@ pub struct AdapterConfig {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateStoreConfig {
-    /// `memory` (single) or `redis` (cluster).
-    pub name: Option<String>,
+    /// `memory` or `redis`. The default is `memory` on one instance and
+    /// `redis` in a cluster, whose instances must share their state; one
+    /// instance may keep its state in Redis too, to survive its restarts.
+    pub name: Option<StoreName>,
     /// The Redis URL; `REDIS_URL` when absent.
     pub url: Option<String>,
     /// Put before every key, exactly once; default `loly:rt:`.
@@ -322,6 +328,24 @@ impl Default for LoggingConfig {
     }
 }
 
+/// The seed's `scale.adapter.name`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AdapterName {
+    /// socketioxide-redis, over Redis pub/sub.
+    Redis,
+}
+
+/// The seed's `scale.stateStore.name`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreName {
+    /// In this process.
+    Memory,
+    /// In Redis.
+    Redis,
+}
+
 impl ScaleConfig {
     /// The Redis URL cluster mode uses: the adapter's, else the state
     /// store's (either may come from `REDIS_URL`).
@@ -330,5 +354,22 @@ impl ScaleConfig {
             .url
             .as_deref()
             .or(self.state_store.url.as_deref())
+    }
+
+    /// Where the state is kept: the configured store, else Redis in a
+    /// cluster and memory on one instance.
+    pub fn store(&self) -> StoreName {
+        self.state_store.name.unwrap_or(match self.mode {
+            ScaleMode::Single => StoreName::Memory,
+            ScaleMode::Cluster => StoreName::Redis,
+        })
+    }
+
+    /// The Redis URL of a Redis state store: its own, else the adapter's.
+    pub fn store_url(&self) -> Option<&str> {
+        self.state_store
+            .url
+            .as_deref()
+            .or(self.adapter.url.as_deref())
     }
 }
