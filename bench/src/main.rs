@@ -51,7 +51,7 @@ struct Options {
     /// Rounds; each round measures every server once, in turn.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Measure only these servers (socketioxide, loly, node).
+    /// Measure only these servers (socketioxide, loly, loly-nolog, node).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }

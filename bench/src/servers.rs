@@ -16,19 +16,22 @@ pub enum Kind {
     Bare,
     /// Loly on its embedded defaults (info logging, metrics on).
     Loly,
+    /// Loly with logging off: what each event's log context costs.
+    LolyNoLog,
     /// Node's Socket.IO with its defaults.
     Node,
 }
 
 impl Kind {
     /// Every server, the baseline first.
-    pub const ALL: [Kind; 3] = [Kind::Bare, Kind::Loly, Kind::Node];
+    pub const ALL: [Kind; 4] = [Kind::Bare, Kind::Loly, Kind::LolyNoLog, Kind::Node];
 
     /// The name shown in results and accepted by `--only`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Bare => "socketioxide",
             Kind::Loly => "loly",
+            Kind::LolyNoLog => "loly-nolog",
             Kind::Node => "node",
         }
     }
@@ -44,11 +47,14 @@ impl Kind {
                 command.arg(port.to_string());
                 command
             }
-            Kind::Loly => {
+            Kind::Loly | Kind::LolyNoLog => {
                 let mut command = Command::new(bin_dir.join("loly-echo"));
                 command
                     .env("LOLY_PORT", port.to_string())
                     .env("LOLY_METRICS__ADDRESS", "127.0.0.1:0");
+                if self == Kind::LolyNoLog {
+                    command.env("LOLY_REALTIME__LOGGING__LEVEL", "off");
+                }
                 command
             }
             Kind::Node => {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    extract::Request,
+    extract::{OriginalUri, Request},
     http::{HeaderName, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -35,7 +35,43 @@ pub(crate) async fn check_origin(
             return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
         }
     }
+    if realtime && !joins_a_session(&request) {
+        return next.run(own_head(request)).await;
+    }
     next.run(request).await
+}
+
+/// Whether the request belongs to a session that exists already.
+fn joins_a_session(request: &Request) -> bool {
+    request
+        .uri()
+        .query()
+        .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("sid=")))
+}
+
+/// The request, with its URI and header values copied out of the
+/// connection's read buffer.
+///
+/// A request that opens a session is kept for the session's life (it is
+/// the socket's handshake). hyper parses a head in place: its URI and
+/// header values, and axum's copy of the URI, point into the connection's
+/// 16 KiB read buffer, which would stay allocated as long as they do.
+fn own_head(request: Request) -> Request {
+    let (mut parts, body) = request.into_parts();
+    let mut headers = http::HeaderMap::with_capacity(parts.headers.len());
+    for (name, value) in &parts.headers {
+        let mut copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        copy.set_sensitive(value.is_sensitive());
+        headers.append(name.clone(), copy);
+    }
+    parts.headers = headers;
+    if let Ok(uri) = http::Uri::try_from(parts.uri.to_string()) {
+        parts.uri = uri;
+    }
+    if let Some(OriginalUri(original)) = parts.extensions.get_mut::<OriginalUri>() {
+        *original = parts.uri.clone();
+    }
+    Request::from_parts(parts, body)
 }
 
 /// CORS headers and preflights for the allowed origins.

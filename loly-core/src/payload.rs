@@ -2,8 +2,16 @@
 
 use std::borrow::Cow;
 
-use serde::{Serialize, de::DeserializeOwned};
-use socketioxide_core::{Value as RawValue, parser::Parse};
+use std::marker::PhantomData;
+
+use serde::{
+    Deserialize, Deserializer, Serialize,
+    de::{DeserializeOwned, IgnoredAny, SeqAccess, Visitor},
+};
+use socketioxide_core::{
+    Value as RawValue,
+    parser::{Parse, is_de_tuple},
+};
 use socketioxide_parser_common::CommonParser;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -62,13 +70,51 @@ impl From<PayloadError> for Error {
 /// cannot be decoded from that, so a schema whose fields all have defaults
 /// accepts `socket.emit("increment")`.
 pub fn decode_plain<T: DeserializeOwned>(raw: &mut RawValue) -> Result<T, PayloadError> {
-    match CommonParser.decode_value::<T>(raw, true) {
+    let decoded = match raw {
+        // A text packet: read straight from its JSON.
+        RawValue::Str(text, None) if !is_de_tuple::<T>() => match first_argument::<T>(text) {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(()),
+            Err(_) => Err(()),
+        },
+        // Binary attachments, or a tuple spread over the arguments: the
+        // parser's own decoding knows them.
+        _ => CommonParser.decode_value::<T>(raw, true).map_err(|_| ()),
+    };
+    match decoded {
         Ok(value) => Ok(value),
-        Err(_) if has_no_payload(raw) => {
+        Err(()) if has_no_payload(raw) => {
             serde_json::from_str("{}").map_err(|_| explain_decode_failure::<T>(raw))
         }
-        Err(_) => Err(explain_decode_failure::<T>(raw)),
+        Err(()) => Err(explain_decode_failure::<T>(raw)),
     }
+}
+
+/// The second item of `["event", payload, ...]` as `T`, `None` when there is
+/// none. The socket.io parser's own path builds an error on every call, even
+/// a successful one; this one builds none.
+fn first_argument<T: DeserializeOwned>(text: &str) -> serde_json::Result<Option<T>> {
+    struct FirstArgument<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for FirstArgument<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an event: [name, payload, ...]")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+            seq.next_element::<IgnoredAny>()?;
+            let payload = seq.next_element::<T>()?;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(payload)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(text);
+    let payload = de.deserialize_seq(FirstArgument(PhantomData))?;
+    de.end()?;
+    Ok(payload)
 }
 
 /// Whether the packet is `["event"]` or `["event", null]`.
@@ -263,6 +309,17 @@ mod tests {
         assert_eq!(step.by, 0);
         assert!(decode_plain::<Message>(&mut raw(r#"["m"]"#)).is_err());
         assert!(decode_plain::<Step>(&mut raw(r#"["increment", 5]"#)).is_err());
+    }
+
+    #[test]
+    fn the_first_argument_alone_is_read() {
+        let value: serde_json::Value =
+            decode_plain(&mut raw(r#"["m",{"a":[1,2]},"extra",3]"#)).unwrap();
+        assert_eq!(value, serde_json::json!({ "a": [1, 2] }));
+        let step: Step = decode_plain(&mut raw(r#"["increment",{"by":4}]"#)).unwrap();
+        assert_eq!(step.by, 4);
+        assert!(decode_plain::<Step>(&mut raw(r#"["m",{"by":1}] trailing"#)).is_err());
+        assert!(decode_plain::<Step>(&mut raw(r#"["m",{"by":"x"}]"#)).is_err());
     }
 
     #[test]

@@ -27,6 +27,11 @@ use crate::{
 /// socket; the queue grows in blocks, so a larger bound costs nothing until used.
 const OUTGOING_BUFFER: usize = 4096;
 
+/// The websocket read buffer of each connection, resident for its whole
+/// life. socketioxide's default is 4 KiB; realtime messages are mostly far
+/// smaller, and a larger one is still read whole (in reads of this size).
+const WS_READ_BUFFER: usize = 1024;
+
 /// Why the server stopped or could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -175,6 +180,7 @@ impl App {
             .max_payload(rt.max_payload_bytes)
             .ws_max_message_size(usize::try_from(rt.max_payload_bytes).unwrap_or(usize::MAX))
             .ws_max_frame_size(usize::try_from(rt.max_payload_bytes).unwrap_or(usize::MAX))
+            .ws_read_buffer_size(WS_READ_BUFFER)
             .max_buffer_size(OUTGOING_BUFFER);
         let builder = match (
             rt.transports.contains(&Transport::Websocket),

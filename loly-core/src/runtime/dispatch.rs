@@ -53,7 +53,7 @@ impl<U: AuthUser> MessageHandler<Adapter, ViaLoly> for Dispatcher<U> {
         let conn = &self.conn;
         let namespace = conn.route.pattern();
         let mut responder = Responder::new(socket.clone(), ack_id, RequestId::next(), namespace);
-        let event = CommonParser.read_event(&value).unwrap_or_default();
+        let event = event_name(&value);
         let def = match admit(conn, event, &mut responder) {
             Ok(def) => def,
             Err(error) => {
@@ -82,6 +82,20 @@ impl<U: AuthUser> MessageHandler<Adapter, ViaLoly> for Dispatcher<U> {
             runner.dispatch(call);
         });
     }
+}
+
+/// The event's name: the first string of `["name", ...]`. Read straight
+/// from the text when it holds no escape; the socket.io parser's own
+/// reading builds an error on every call, even a successful one.
+fn event_name(value: &RawValue) -> &str {
+    if let RawValue::Str(text, _) = value
+        && let Some(rest) = text.strip_prefix("[\"")
+        && let Some(end) = rest.find(['"', '\\'])
+        && rest.as_bytes()[end] == b'"'
+    {
+        return &rest[..end];
+    }
+    CommonParser.read_event(value).unwrap_or_default()
 }
 
 /// Counts the event against the socket's and the event's buckets, and finds its handler.
@@ -208,4 +222,29 @@ pub(crate) fn panicked(what: &str, panic: &Box<dyn std::any::Any + Send>) -> Err
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a non-string payload");
     Error::internal(format!("{what} panicked: {message}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_name;
+    use socketioxide_core::Value as RawValue;
+
+    fn raw(json: &str) -> RawValue {
+        RawValue::Str(json.to_owned().into(), None)
+    }
+
+    #[test]
+    fn event_names_are_read_as_the_parser_reads_them() {
+        assert_eq!(
+            event_name(&raw(r#"["sendMessage",{"a":1}]"#)),
+            "sendMessage"
+        );
+        assert_eq!(event_name(&raw(r#"["ping"]"#)), "ping");
+        // The parser borrows the name: one with an escape reads as none,
+        // an unknown event.
+        assert_eq!(event_name(&raw(r#"["a\"b",1]"#)), "");
+        assert_eq!(event_name(&raw(r#"[ "spaced", 1]"#)), "spaced");
+        assert_eq!(event_name(&raw(r#"[1,2]"#)), "");
+        assert_eq!(event_name(&raw("[\"caf\u{e9}\"]")), "caf\u{e9}");
+    }
 }
