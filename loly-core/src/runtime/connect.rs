@@ -68,13 +68,18 @@ impl<U: AuthUser> Conn<U> {
 
     /// Gives the address's connection slot back, if this socket holds it.
     async fn release_ip_slot(&self) {
-        if let Some(ip) = self
-            .ip
-            .filter(|_| self.ip_slot.swap(false, Ordering::AcqRel))
-        {
+        if let Some(ip) = self.take_ip_slot() {
             let sid = self.sid.to_string();
             self.route.shared.ip_limiter.release(ip, &sid).await;
         }
+    }
+}
+
+impl<U> Conn<U> {
+    /// The address whose slot this socket holds, once: later calls get `None`.
+    fn take_ip_slot(&self) -> Option<IpAddr> {
+        self.ip
+            .filter(|_| self.ip_slot.swap(false, Ordering::AcqRel))
     }
 }
 
@@ -84,10 +89,7 @@ impl<U> Drop for Conn<U> {
     /// gives its address slot back.
     fn drop(&mut self) {
         self.route.forget_connecting(self.sid);
-        let Some(ip) = self
-            .ip
-            .filter(|_| self.ip_slot.swap(false, Ordering::AcqRel))
-        else {
+        let Some(ip) = self.take_ip_slot() else {
             return;
         };
         let shared = self.route.shared.clone();
