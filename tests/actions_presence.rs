@@ -123,3 +123,38 @@ fn presence_is_per_namespace_and_changes_are_observable() {
         "one join and one leave per user and namespace, however many tabs"
     );
 }
+
+#[test]
+fn a_handler_sees_users_join_and_leave() {
+    let server = Server::start(APP, APP);
+    let out = node::run(
+        &server,
+        r#"
+        const h = require("harness");
+        h.run(async () => {
+          const watcher = await h.connect("/act", { auth: { token: "wes" } });
+          const watching = () => h.next(watcher, "watching");
+          let ready = watching();
+          const joined = h.ack(watcher, "next-presence-change", {});
+          await ready;
+          const zed = await h.connect("/act", { auth: { token: "zed" } });
+          const first = await joined;
+          ready = watching();
+          const left = h.ack(watcher, "next-presence-change", {});
+          await ready;
+          zed.close();
+          const second = await left;
+          watcher.close();
+          return { first: first.data, second: second.data };
+        });
+        "#,
+    );
+    assert_eq!(
+        out["first"],
+        json!({ "namespace": "/act", "userId": "zed", "change": "joined" })
+    );
+    assert_eq!(
+        out["second"],
+        json!({ "namespace": "/act", "userId": "zed", "change": "left" })
+    );
+}

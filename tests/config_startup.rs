@@ -417,6 +417,29 @@ fn the_environment_overrides_a_file_written_in_the_seeds_camel_case() {
 }
 
 #[test]
+fn code_has_the_last_word() {
+    let config = loly_tests::config_file("[realtime]\npath = \"/from-file\"\n");
+    let printed = effective_config(&[
+        ("LOLY_CONFIG", loly_tests::path_of(&config)),
+        ("LOLY_REALTIME__PATH", "/from-env"),
+        ("FIXTURE_PATH_IN_CODE", "/from-code"),
+    ]);
+    assert_eq!(
+        lookup(&printed, "realtime.path").as_str(),
+        Some("/from-code"),
+        "defaults < file < environment < code"
+    );
+    let without_code = effective_config(&[
+        ("LOLY_CONFIG", loly_tests::path_of(&config)),
+        ("LOLY_REALTIME__PATH", "/from-env"),
+    ]);
+    assert_eq!(
+        lookup(&without_code, "realtime.path").as_str(),
+        Some("/from-env")
+    );
+}
+
+#[test]
 fn redis_url_fills_in_the_cluster_urls() {
     let printed = effective_config(&[("REDIS_URL", "redis://127.0.0.1:7000")]);
     assert_eq!(

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::{
-    Actions, AuthUser, NoUser, Params, Presence, Request, RequestId, SocketIo, SocketRef, State,
-    runtime::Conn,
+    Actions, AuthUser, NoUser, Params, Presence, PresenceEvent, Request, RequestId, SocketIo,
+    SocketRef, State, runtime::Conn,
 };
 
 /// Everything a handler gets: the typed payload, the actions, and the
@@ -85,6 +85,13 @@ impl<T, U: AuthUser> Ctx<T, U> {
     /// Who is present in this namespace.
     pub fn presence(&self) -> Presence<'_> {
         Presence::new(self.actions.shared().presence.backend(), self.pathname())
+    }
+
+    /// Every presence change from now on, in every namespace: a user's
+    /// first socket joining, or their last one leaving. Filter on
+    /// [`PresenceEvent::namespace`] for this one (`ctx.pathname()`).
+    pub fn presence_events(&self) -> tokio::sync::broadcast::Receiver<PresenceEvent> {
+        self.actions.shared().presence.subscribe()
     }
 
     /// The seed's `ctx.log`: logs a message in this event's span, so the
