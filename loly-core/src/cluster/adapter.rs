@@ -236,6 +236,7 @@ impl<E: SocketEmitter> CoreAdapter<E> for LolyAdapter<E> {
             on_success();
             current.insert(path.clone(), self.generation)
         };
+        tracing::debug!(namespace = %path, generation = self.generation, ?replaced, "namespace object registered");
         if let Some(replaced) = replaced {
             self.driver.forget(replaced);
             if let Some(hang_up) = self.generations.on_replaced.get() {

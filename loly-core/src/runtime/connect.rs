@@ -215,6 +215,7 @@ async fn accept<U: AuthUser>(
         .subscriptions
         .generation_of(&SocketRef::from(socket.clone()))
         .await;
+    tracing::debug!(namespace = %socket.ns(), socket_id = %socket.id, ?generation, "connecting");
     let accepted = if shared.subscriptions.is_current(socket.ns(), generation) {
         authenticate(&route, &socket, auth, ip).await
     } else {
