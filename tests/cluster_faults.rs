@@ -43,6 +43,33 @@ const at = (i, token) => new Promise((resolve, reject) => {
 })();
 "#;
 
+/// The next `probe {...}` line a probe script printed.
+fn next(probe: &mut node::NodeProcess) -> serde_json::Value {
+    let line = probe.wait_for_line("probe ");
+    serde_json::from_str(&line["probe ".len()..]).unwrap()
+}
+
+/// Reads probes until one shows `recovered`, failing after 5 s (Redis has
+/// just been started again).
+fn recovers_within_five_seconds(
+    probe: &mut node::NodeProcess,
+    recovered: impl Fn(&serde_json::Value) -> bool,
+) {
+    let back = Instant::now();
+    loop {
+        let result = next(probe);
+        if recovered(&result) {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "not recovered {:?} after Redis returned: {result}",
+            back.elapsed()
+        );
+    }
+    eprintln!("recovered {:?} after Redis returned", back.elapsed());
+}
+
 #[test]
 fn instances_survive_a_redis_restart_and_recover_within_five_seconds() {
     let mut redis = RedisServer::start();
@@ -52,10 +79,6 @@ fn instances_survive_a_redis_restart_and_recover_within_five_seconds() {
     let urls = json!([a.base_url, b.base_url]).to_string();
     let mut probe = node::spawn_with(&a, PROBE, &[("URLS", &urls)]);
     probe.wait_for_line("ready");
-    let next = |probe: &mut node::NodeProcess| -> serde_json::Value {
-        let line = probe.wait_for_line("probe ");
-        serde_json::from_str(&line["probe ".len()..]).unwrap()
-    };
     let healthy = next(&mut probe);
     assert_eq!(
         healthy["remote"], true,
@@ -85,19 +108,9 @@ fn instances_survive_a_redis_restart_and_recover_within_five_seconds() {
     );
 
     redis.restart();
-    let back = Instant::now();
-    loop {
-        let probe_result = next(&mut probe);
-        if probe_result["remote"] == true && probe_result["state"]["ok"] == true {
-            break;
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(5),
-            "not recovered {:?} after Redis returned: {probe_result}",
-            back.elapsed()
-        );
-    }
-    eprintln!("recovered {:?} after Redis returned", back.elapsed());
+    recovers_within_five_seconds(&mut probe, |p| {
+        p["remote"] == true && p["state"]["ok"] == true
+    });
     assert_eq!(
         (a.pid(), b.pid()),
         (pid_a, pid_b),
@@ -157,10 +170,6 @@ fn a_namespace_first_opened_while_redis_is_down_joins_the_cluster_when_it_return
         connected["ms"].as_u64().unwrap() < 2000,
         "the players connect without waiting for Redis: {connected}"
     );
-    let next = |probe: &mut node::NodeProcess| -> serde_json::Value {
-        let line = probe.wait_for_line("probe ");
-        serde_json::from_str(&line["probe ".len()..]).unwrap()
-    };
     let down = next(&mut probe);
     assert_eq!(
         (down["ack"].as_bool(), down["local"].as_bool()),
@@ -170,19 +179,7 @@ fn a_namespace_first_opened_while_redis_is_down_joins_the_cluster_when_it_return
     assert_eq!(down["remote"], false, "{down}");
 
     redis.restart();
-    let back = Instant::now();
-    loop {
-        let result = next(&mut probe);
-        if result["remote"] == true && result["local"] == true {
-            break;
-        }
-        assert!(
-            back.elapsed() < Duration::from_secs(5),
-            "not recovered {:?} after Redis returned: {result}",
-            back.elapsed()
-        );
-    }
-    eprintln!("recovered {:?} after Redis returned", back.elapsed());
+    recovers_within_five_seconds(&mut probe, |p| p["remote"] == true && p["local"] == true);
 }
 
 #[test]
